@@ -1,0 +1,51 @@
+# Two commands on a fresh Debian machine: `make run` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV := DJANGO_DEBUG=true
+MANAGE := $(BIN)/python manage.py
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install os-deps os-deps-test lock fixtures clean
+
+# Reinstall only when the declared dependencies change: a second run is fast.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: os-deps $(STAMP)
+
+os-deps:
+	@scripts/install-os-deps.sh
+
+os-deps-test:
+	@scripts/install-os-deps.sh --test
+
+run: install
+	$(DEV) $(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) load_seed
+	$(DEV) $(MANAGE) seed_demo
+	@echo "http://127.0.0.1:8000/ で起動します（停止は Ctrl+C）。"
+	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV) $(MANAGE) makemigrations --check --dry-run
+
+test: install os-deps-test lint
+	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate fixtures/*.json from seed/*.txt (the official record).
+fixtures: install
+	$(DEV) $(MANAGE) build_seed_fixture
+
+# Pin every installed package (direct and transitive) after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

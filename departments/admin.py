@@ -1,0 +1,41 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+
+from .models import Department, Membership, Ward
+from .resources import DepartmentResource
+
+
+@admin.register(Ward)
+class WardAdmin(admin.ModelAdmin):
+    list_display = ["name", "office_name", "code"]
+    search_fields = ["name", "office_name", "code"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(ImportExportModelAdmin):
+    resource_classes = [DepartmentResource]
+    list_display = ["name", "ward", "order", "retired_on"]
+    list_select_related = ["ward"]
+    list_filter = ["ward", ("retired_on", admin.EmptyFieldListFilter)]
+    list_editable = ["order"]
+    search_fields = ["name", "ward__name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "ward", "role"]
+    list_select_related = ["user", "department__ward"]
+    list_filter = ["role", "department__ward", "department"]
+    search_fields = ["user__username", "user__last_name", "user__first_name", "department__name"]
+    autocomplete_fields = ["user", "department"]
+
+    @admin.display(description="区", ordering="department__ward__name")
+    def ward(self, membership):
+        return membership.department.ward

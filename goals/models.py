@@ -1,0 +1,338 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from departments.models import Department, Ward
+
+from .wareki import CIRCLED_NUMBERS, fiscal_year_label
+
+# Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
+FIRST_FISCAL_YEAR = 1989
+LAST_FISCAL_YEAR = 2100
+
+GOAL_NUMBER_MAX = 20
+GOAL_TEXT_MAX = 2000
+RESULT_TEXT_MAX = 4000
+POLICY_TEXT_MAX = 1000
+
+
+def _max_length(field: str, limit: int, name: str) -> models.CheckConstraint:
+    """Enforce a text limit in the database too, so no import path can bypass it."""
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
+
+
+class CategoryManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Category(models.Model):
+    """区分 of a goal (対面対応, 庁内体制, …): data, so wards can add their own."""
+
+    name = models.CharField("区分", max_length=20, unique=True)
+    order = models.PositiveIntegerField("表示順", default=0)
+
+    objects = CategoryManager()
+
+    class Meta:
+        verbose_name = "区分"
+        verbose_name_plural = "区分"
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class AchievementLevelManager(models.Manager):
+    def get_by_natural_key(self, number):
+        return self.get(number=number)
+
+
+class AchievementLevel(models.Model):
+    """達成度: a configurable scale (Kawasaki's five levels by default)."""
+
+    number = models.PositiveSmallIntegerField("番号", unique=True)
+    label = models.CharField("名称", max_length=50)
+
+    objects = AchievementLevelManager()
+
+    class Meta:
+        verbose_name = "達成度"
+        verbose_name_plural = "達成度"
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"{self.number} {self.label}"
+
+    def natural_key(self):
+        return (self.number,)
+
+
+class SheetManager(models.Manager):
+    def get_by_natural_key(self, ward_name, fiscal_year):
+        return self.get(ward__name=ward_name, fiscal_year=fiscal_year)
+
+
+class Sheet(models.Model):
+    """取組シート: one per ward and fiscal year."""
+
+    class Phase(models.TextChoices):
+        PLANNING = "planning", "計画"
+        IN_PROGRESS = "in_progress", "実施中"
+        CLOSED = "closed", "確定"
+
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="sheets", verbose_name="区")
+    fiscal_year = models.PositiveSmallIntegerField(
+        "年度（西暦）",
+        validators=[MinValueValidator(FIRST_FISCAL_YEAR), MaxValueValidator(LAST_FISCAL_YEAR)],
+        help_text="4月始まりの年度を西暦で（令和7年度なら2025）",
+    )
+    phase = models.CharField("段階", max_length=20, choices=Phase.choices, default=Phase.PLANNING)
+    results_deadline = models.DateField("実施結果の提出期限", null=True, blank=True)
+
+    objects = SheetManager()
+    history = HistoricalRecords(verbose_name="取組シートの履歴")
+
+    class Meta:
+        verbose_name = "取組シート"
+        verbose_name_plural = "取組シート"
+        ordering = ["ward", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "fiscal_year"], name="sheet_unique_per_ward_year"),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year__gte=FIRST_FISCAL_YEAR, fiscal_year__lte=LAST_FISCAL_YEAR),
+                name="sheet_fiscal_year_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ward} {self.fiscal_year_label}"
+
+    def natural_key(self):
+        return (*self.ward.natural_key(), self.fiscal_year)
+
+    natural_key.dependencies = ["departments.ward"]
+
+    @property
+    def fiscal_year_label(self):
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def title(self):
+        return f"{self.fiscal_year_label}向上指針取組シート"
+
+
+def _check_same_ward(sheet: Sheet, department: Department):
+    if sheet.ward_id != department.ward_id:
+        raise ValidationError(
+            {"department": f"部署「{department}」は{sheet.ward}の部署ではありません。"},
+            code="department_of_other_ward",
+        )
+
+
+class ServicePolicyManager(models.Manager):
+    def get_by_natural_key(self, ward_name, fiscal_year, number):
+        return self.get(sheet__ward__name=ward_name, sheet__fiscal_year=fiscal_year, number=number)
+
+
+class ServicePolicy(models.Model):
+    """区役所サービス向上方針: the ward's numbered policy items (①–④) on a sheet."""
+
+    sheet = models.ForeignKey(
+        Sheet, on_delete=models.CASCADE, related_name="policies", verbose_name="取組シート"
+    )
+    number = models.PositiveSmallIntegerField("番号", validators=[MinValueValidator(1)])
+    text = models.TextField("方針", max_length=POLICY_TEXT_MAX)
+
+    objects = ServicePolicyManager()
+
+    class Meta:
+        verbose_name = "区役所サービス向上方針"
+        verbose_name_plural = "区役所サービス向上方針"
+        ordering = ["sheet", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "number"], name="policy_unique_number_per_sheet"),
+            _max_length("text", POLICY_TEXT_MAX, "policy_text_max_length"),
+        ]
+
+    def __str__(self):
+        return f"{self.marker} {self.text[:30]}"
+
+    def natural_key(self):
+        return (*self.sheet.natural_key(), self.number)
+
+    natural_key.dependencies = ["goals.sheet"]
+
+    @property
+    def marker(self):
+        """The circled number printed before the item (①), or （n） past ⑳."""
+        if 1 <= self.number <= len(CIRCLED_NUMBERS):
+            return CIRCLED_NUMBERS[self.number - 1]
+        return f"（{self.number}）"
+
+
+class GoalManager(models.Manager):
+    def get_by_natural_key(self, ward_name, fiscal_year, department_name, number):
+        return self.get(
+            sheet__ward__name=ward_name,
+            sheet__fiscal_year=fiscal_year,
+            department__name=department_name,
+            number=number,
+        )
+
+
+class Goal(models.Model):
+    """区役所サービス向上目標: one goal of a department on a sheet, and its result."""
+
+    sheet = models.ForeignKey(
+        Sheet, on_delete=models.CASCADE, related_name="goals", verbose_name="取組シート"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="goals", verbose_name="部署"
+    )
+    # A label, not an integer: the official sheet has numbers like 「2・3」.
+    number = models.CharField("番号", max_length=GOAL_NUMBER_MAX)
+    order = models.PositiveIntegerField("表示順", default=0)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="goals", verbose_name="区分"
+    )
+    text = models.TextField("目標及び具体的な取組内容", max_length=GOAL_TEXT_MAX)
+    result = models.TextField("実施結果", max_length=RESULT_TEXT_MAX, blank=True)
+    achievement = models.ForeignKey(
+        AchievementLevel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name="達成度",
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name="前年度の目標",
+    )
+    # Optimistic locking: a save must name the version it started from.
+    version = models.PositiveIntegerField("版", default=1, editable=False)
+    # Not auto_now: loaddata saves raw and would leave it empty.
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新者",
+    )
+
+    objects = GoalManager()
+    history = HistoricalRecords(verbose_name="目標の履歴", excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "目標"
+        verbose_name_plural = "目標"
+        ordering = ["sheet", "department__order", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "department", "number"], name="goal_unique_number_per_department"
+            ),
+            _max_length("number", GOAL_NUMBER_MAX, "goal_number_max_length"),
+            _max_length("text", GOAL_TEXT_MAX, "goal_text_max_length"),
+            _max_length("result", RESULT_TEXT_MAX, "goal_result_max_length"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.number}"
+
+    def save(self, *args, **kwargs):
+        # The ward rule spans two tables, so no CHECK constraint can hold it;
+        # every ORM write goes through here instead.
+        _check_same_ward(self.sheet, self.department)
+        self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.sheet.natural_key(), self.department.name, self.number)
+
+    natural_key.dependencies = ["goals.sheet", "departments.department"]
+
+    def clean(self):
+        if self.sheet_id and self.department_id:
+            _check_same_ward(self.sheet, self.department)
+
+
+class DepartmentReportManager(models.Manager):
+    def get_by_natural_key(self, ward_name, fiscal_year, department_name):
+        return self.get(
+            sheet__ward__name=ward_name,
+            sheet__fiscal_year=fiscal_year,
+            department__name=department_name,
+        )
+
+
+class DepartmentReport(models.Model):
+    """A department's part of a sheet: the unit that is submitted and reviewed."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "未入力"
+        IN_PROGRESS = "in_progress", "入力中"
+        SUBMITTED = "submitted", "提出済"
+        RETURNED = "returned", "差戻し"
+        CONFIRMED = "confirmed", "確認済"
+
+    sheet = models.ForeignKey(
+        Sheet, on_delete=models.CASCADE, related_name="reports", verbose_name="取組シート"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="reports", verbose_name="部署"
+    )
+    status = models.CharField("状況", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    return_reason = models.TextField("差戻しの理由", blank=True, max_length=RESULT_TEXT_MAX)
+    status_changed_at = models.DateTimeField("状況の更新日時", null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="状況の更新者",
+    )
+
+    objects = DepartmentReportManager()
+    history = HistoricalRecords(verbose_name="提出状況の履歴")
+
+    class Meta:
+        verbose_name = "部署の提出状況"
+        verbose_name_plural = "部署の提出状況"
+        ordering = ["sheet", "department__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "department"], name="report_unique_per_department"),
+        ]
+
+    def __str__(self):
+        return f"{self.sheet} {self.department}（{self.get_status_display()}）"
+
+    def save(self, *args, **kwargs):
+        _check_same_ward(self.sheet, self.department)
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.sheet.natural_key(), self.department.name)
+
+    natural_key.dependencies = ["goals.sheet", "departments.department"]
+
+    def clean(self):
+        if self.sheet_id and self.department_id:
+            _check_same_ward(self.sheet, self.department)

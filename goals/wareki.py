@@ -1,0 +1,63 @@
+"""Japanese era (和暦) labels for fiscal years and dates.
+
+The fiscal year (年度) runs from April to March and is named after the
+calendar year it starts in: FY2025 (April 2025 – March 2026) is 令和7年度.
+By official usage the first year of an era is 元年, and FY2019 is 令和元年度
+even though April 2019 was still in 平成.
+"""
+
+import datetime
+import re
+import unicodedata
+
+CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# (name, first day of the era), newest first.
+ERAS = (
+    ("令和", datetime.date(2019, 5, 1)),
+    ("平成", datetime.date(1989, 1, 8)),
+    ("昭和", datetime.date(1926, 12, 25)),
+)
+
+
+def _year_in_era(year: int, era_start: datetime.date) -> str:
+    n = year - era_start.year + 1
+    return "元" if n == 1 else str(n)
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """2025 → 令和7年度; 2019 → 令和元年度; 2018 → 平成30年度."""
+    for name, start in ERAS:
+        if fiscal_year >= start.year:
+            return f"{name}{_year_in_era(fiscal_year, start)}年度"
+    raise ValueError(f"{fiscal_year}年度は和暦で表せません。")
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    """The fiscal year a date falls in (April to March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def date_label(day: datetime.date) -> str:
+    """2026-11-24 → 令和8年11月24日."""
+    for name, start in ERAS:
+        if day >= start:
+            return f"{name}{_year_in_era(day.year, start)}年{day.month}月{day.day}日"
+    raise ValueError(f"{day.isoformat()} は和暦で表せません。")
+
+
+_LABEL = re.compile(r"^(令和|平成|昭和)(元|\d{1,2})年度?$")
+
+
+def parse_fiscal_year_label(text: str) -> int:
+    """令和7年度 (full- or half-width digits, 元 for 1) → 2025."""
+    normalized = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    match = _LABEL.match(normalized)
+    if not match:
+        raise ValueError(f"「{text}」は年度（例：令和7年度）として読めません。")
+    era, number = match.groups()
+    n = 1 if number == "元" else int(number)
+    start = dict(ERAS)[era]
+    if n < 1:
+        raise ValueError(f"「{text}」は存在しない年度です。")
+    return start.year + n - 1

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the app needs when they are missing and we can
+# (root, or sudo without a password). Prints the command to run otherwise.
+# Usage: scripts/install-os-deps.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+
+missing=()
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+command -v fc-list >/dev/null || missing+=(fontconfig)
+# The PDF must print Japanese: IPAex Gothic, found through fontconfig.
+fc-list :lang=ja 2>/dev/null | grep -q . || missing+=(fonts-ipaexfont-gothic)
+has_lib libpango-1.0.so.0 || missing+=(libpango-1.0-0)
+has_lib libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
+has_lib libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)
+
+if [[ "${1:-}" == "--test" ]]; then
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
+fi
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "OS パッケージを導入します: ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+  apt_get=(apt-get)
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  apt_get=(sudo apt-get)
+else
+  echo "権限がないため導入できません。管理者が次を実行してください:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${apt_get[@]}" update -qq
+"${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "OS パッケージを導入しました。"

@@ -1,0 +1,93 @@
+"""Shared fixtures: the seed sheet and the personas every permission test uses.
+
+Personas (all in 幸区 unless named otherwise):
+- editor:               入力担当 of 区民課
+- other_editor:         入力担当 of 保護課 (same ward, another department)
+- reviewer:             取りまとめ in 総務課
+- other_ward_reviewer:  取りまとめ in 中原区's 総務課
+- outsider:             signed-in account with no department
+- superuser:            Django superuser
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from departments.models import Department, Membership, Ward
+from goals.models import Sheet
+
+PASSWORD = "correct-horse-battery-staple-7"
+FIXTURES = sorted(str(p) for p in (Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
+
+
+@pytest.fixture
+def seed(db):
+    """The 幸区 令和7年度 sheet exactly as the fixtures load it."""
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    return Sheet.objects.get(ward__name="幸区", fiscal_year=2025)
+
+
+def _user(username, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    user.raw_password = PASSWORD
+    return user
+
+
+def _member(username, department, role):
+    user = _user(username, email=f"{username}@example.invalid")
+    Membership.objects.create(user=user, department=department, role=role)
+    return user
+
+
+@pytest.fixture
+def editor(seed):
+    return _member(
+        "kumin-editor", Department.objects.get(ward__name="幸区", name="区民課"), Membership.Role.EDITOR
+    )
+
+
+@pytest.fixture
+def other_editor(seed):
+    return _member(
+        "hogo-editor", Department.objects.get(ward__name="幸区", name="保護課"), Membership.Role.EDITOR
+    )
+
+
+@pytest.fixture
+def reviewer(seed):
+    return _member(
+        "saiwai-reviewer", Department.objects.get(ward__name="幸区", name="総務課"), Membership.Role.REVIEWER
+    )
+
+
+@pytest.fixture
+def other_ward(db):
+    ward = Ward.objects.create(name="中原区", office_name="中原区役所")
+    Department.objects.create(ward=ward, name="総務課", order=10)
+    return ward
+
+
+@pytest.fixture
+def other_ward_reviewer(other_ward):
+    return _member("nakahara-reviewer", other_ward.departments.get(name="総務課"), Membership.Role.REVIEWER)
+
+
+@pytest.fixture
+def outsider(db):
+    return _user("outsider")
+
+
+@pytest.fixture
+def superuser(db):
+    user = get_user_model().objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    user.raw_password = PASSWORD
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 is deliberately slow; tests create many accounts and need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
