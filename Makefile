@@ -8,7 +8,7 @@ DEV := DJANGO_DEBUG=true
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install os-deps os-deps-test lock fixtures clean
+.PHONY: run test lint install os-deps os-deps-test lock fixtures demo-passwords clean
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -38,6 +38,10 @@ lint: install
 
 test: install os-deps-test lint
 	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# New passwords for the demo accounts (development databases only).
+demo-passwords: install
+	$(DEV) $(MANAGE) seed_demo --reset-passwords
 
 # Regenerate fixtures/*.json from seed/*.txt (the official record).
 fixtures: install

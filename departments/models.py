@@ -2,7 +2,15 @@ from django.conf import settings
 from django.db import models
 
 
-class WardManager(models.Manager):
+class WardQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Wards a person may read: those they belong to (any role); all for superusers."""
+        if user.is_superuser:
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(departments__memberships__user=user).distinct()
+
     def get_by_natural_key(self, name):
         return self.get(name=name)
 
@@ -16,7 +24,7 @@ class Ward(models.Model):
     )
     code = models.CharField("全国地方公共団体コード", max_length=6, blank=True, help_text="6桁（任意）")
 
-    objects = WardManager()
+    objects = WardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "区"
@@ -28,6 +36,14 @@ class Ward(models.Model):
 
     def natural_key(self):
         return (self.name,)
+
+    def is_reviewed_by(self, user) -> bool:
+        """取りまとめ of this ward (a reviewer membership in any of its departments) or a superuser."""
+        if user.is_superuser:
+            return True
+        return Membership.objects.filter(
+            user_id=user.pk, department__ward=self, role=Membership.Role.REVIEWER
+        ).exists()
 
 
 class DepartmentQuerySet(models.QuerySet):

@@ -76,7 +76,11 @@ class AchievementLevel(models.Model):
         return (self.number,)
 
 
-class SheetManager(models.Manager):
+class SheetQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Sheets a person may read: every sheet of a ward they belong to."""
+        return self.filter(ward__in=Ward.objects.for_user(user))
+
     def get_by_natural_key(self, ward_name, fiscal_year):
         return self.get(ward__name=ward_name, fiscal_year=fiscal_year)
 
@@ -98,7 +102,7 @@ class Sheet(models.Model):
     phase = models.CharField("段階", max_length=20, choices=Phase.choices, default=Phase.PLANNING)
     results_deadline = models.DateField("実施結果の提出期限", null=True, blank=True)
 
-    objects = SheetManager()
+    objects = SheetQuerySet.as_manager()
     history = HistoricalRecords(verbose_name="取組シートの履歴")
 
     class Meta:

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "向上指針取組シート 管理"
@@ -8,5 +8,7 @@ admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("goals.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -93,5 +93,5 @@ class Command(BaseCommand):
             )
         if any(row[3] == KEPT for row in rows):
             self.stdout.write(
-                "既存アカウントのパスワードを作り直すには: python manage.py seed_demo --reset-passwords"
+                "既存アカウントのパスワードを作り直すには --reset-passwords を付けて実行してください（make demo-passwords）。"
             )
