@@ -52,17 +52,6 @@ class GoalResource(resources.ModelResource):
             "result",
             "achievement",
         )
-        export_order = (
-            "ward",
-            "sheet",
-            "department",
-            "number",
-            "order",
-            "category",
-            "text",
-            "result",
-            "achievement",
-        )
         import_id_fields = ("sheet", "department", "number")
         skip_unchanged = True
         report_skipped = True

@@ -12,6 +12,7 @@ from goals.models import Goal
 from goals.resources import GoalResource
 from goals.synthetic import build_synthetic_sheet
 
+GOAL_COLUMNS = ["区", "年度", "部署名", "番号", "表示順", "区分", "目標及び具体的な取組内容", "実施結果", "達成度"]  # fmt: skip
 CHANGELISTS = [
     "departments_ward", "departments_department", "departments_membership", "goals_category",
     "goals_achievementlevel", "goals_sheet", "goals_servicepolicy", "goals_goal", "goals_departmentreport",
@@ -57,17 +58,7 @@ def test_goal_change_form_opens(client, superuser, seed):
 
 def test_goal_export_rows_are_flat_and_exact(seed):
     dataset = GoalResource().export()
-    assert dataset.headers == [
-        "区",
-        "年度",
-        "部署名",
-        "番号",
-        "表示順",
-        "区分",
-        "目標及び具体的な取組内容",
-        "実施結果",
-        "達成度",
-    ]
+    assert dataset.headers == GOAL_COLUMNS
     assert len(dataset) == 42
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     first = Goal.objects.select_related("department").order_by("department__order", "order").first()
@@ -76,19 +67,7 @@ def test_goal_export_rows_are_flat_and_exact(seed):
 
 
 def test_goal_import_updates_by_ward_year_department_and_number(seed):
-    data = tablib.Dataset(
-        headers=[
-            "区",
-            "年度",
-            "部署名",
-            "番号",
-            "表示順",
-            "区分",
-            "目標及び具体的な取組内容",
-            "実施結果",
-            "達成度",
-        ]
-    )
+    data = tablib.Dataset(headers=GOAL_COLUMNS)
     data.append(["幸区", "2025", "総務課", "1", "1", "共通", "新しい本文", "実施しました", "2"])
     result = GoalResource().import_data(data, dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
