@@ -84,7 +84,9 @@ def board(sheet):
     rows = []
     for report in reports:
         by_level = per_department.get(report.department_id, {})
-        segments = [Segment(f"{lv.number}", by_level.get(lv.pk, (0, 0))[0], f"level-{lv.number}") for lv in levels]
+        segments = [
+            Segment(f"{lv.number}", by_level.get(lv.pk, (0, 0))[0], f"level-{lv.number}") for lv in levels
+        ]
         segments.append(Segment("未選択", by_level.get(None, (0, 0))[0], "level-none"))
         last_at, last_by = report.status_changed_at, report.status_changed_by
         if report.last_goal_at and (last_at is None or report.last_goal_at > last_at):

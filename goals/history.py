@@ -108,7 +108,9 @@ def _newest_first(entries):
 
 def goal_history(goal) -> list[Entry]:
     """Every change of one goal, newest first (3 queries)."""
-    rows = Goal.history.filter(id=goal.pk).select_related("history_user").order_by("history_date", "history_id")
+    rows = (
+        Goal.history.filter(id=goal.pk).select_related("history_user").order_by("history_date", "history_id")
+    )
     return _newest_first(_goal_entries(rows))
 
 
@@ -144,7 +146,11 @@ PHASE_LABELS = dict(Sheet.Phase.choices)
 
 def sheet_history(sheet) -> list[Entry]:
     """Phase and deadline changes of a sheet, with their reasons, newest first (1 query)."""
-    rows = Sheet.history.filter(id=sheet.pk).select_related("history_user").order_by("history_date", "history_id")
+    rows = (
+        Sheet.history.filter(id=sheet.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
     return _newest_first(
         _entries(
             rows,

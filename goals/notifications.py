@@ -25,19 +25,27 @@ def _addresses(users) -> list[str]:
 
 
 def ward_reviewers(ward):
-    return get_user_model().objects.filter(
-        is_active=True,
-        memberships__department__ward=ward,
-        memberships__role=Membership.Role.REVIEWER,
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__department__ward=ward,
+            memberships__role=Membership.Role.REVIEWER,
+        )
+        .distinct()
+    )
 
 
 def department_editors(department):
-    return get_user_model().objects.filter(
-        is_active=True,
-        memberships__department=department,
-        memberships__role=Membership.Role.EDITOR,
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__department=department,
+            memberships__role=Membership.Role.EDITOR,
+        )
+        .distinct()
+    )
 
 
 def _send(recipients: list[str], subject: str, body: str):
@@ -72,7 +80,9 @@ def notify_submitted(report_pk):
         f"内容を確認し、「確認」または「差戻し」を行ってください。\n{url}\n"
     )
     return _send(
-        _addresses(ward_reviewers(sheet.ward)), f"【向上指針】{report.department}が実施結果を提出しました", body
+        _addresses(ward_reviewers(sheet.ward)),
+        f"【向上指針】{report.department}が実施結果を提出しました",
+        body,
     )
 
 

@@ -47,7 +47,9 @@ def _save_unique_number(goal, **kwargs):
         with transaction.atomic():
             goal.save(**kwargs)
     except IntegrityError:
-        raise WorkflowError(f"番号「{goal.number}」はこの部署で既に使われています。別の番号にしてください。") from None
+        raise WorkflowError(
+            f"番号「{goal.number}」はこの部署で既に使われています。別の番号にしてください。"
+        ) from None
 
 
 def _lock(sheet_id, department_id):
@@ -73,9 +75,10 @@ class SheetWorkflow:
         while this year's results are still being entered.
         """
         later = type(self).objects.filter(ward_id=self.ward_id, fiscal_year__gt=self.fiscal_year)
-        return later.exclude(phase=self.Phase.PLANNING).exists() or later.filter(
-            fiscal_year__gt=self.fiscal_year + 1
-        ).exists()
+        return (
+            later.exclude(phase=self.Phase.PLANNING).exists()
+            or later.filter(fiscal_year__gt=self.fiscal_year + 1).exists()
+        )
 
     def locked_reason(self) -> str | None:
         """Why nothing on this sheet can be edited, or None."""

@@ -56,7 +56,9 @@ def board_advance(request, ward, year):
         try:
             sheet.advance(by=request.user, override_reason=form.cleaned_data["override_reason"])
         except WorkflowError as error:
-            form.add_error("override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None, error.message)
+            form.add_error(
+                "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None, error.message
+            )
         else:
             messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。")
             return _back(sheet)

@@ -8,11 +8,13 @@ from django.views.decorators.http import require_POST
 from .. import access
 from ..forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
 from ..history import goal_history
-from ..models import DepartmentReport
 from ..middleware import keeps_post_across_login, pop_kept_post
+from ..models import DepartmentReport
 from ..workflow import StaleGoalError, WorkflowError
 
-RESTORED = "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
+RESTORED = (
+    "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
+)
 
 
 def _back_to_department(report, goal=None):
@@ -70,14 +72,22 @@ def goal_new(request, pk):
             return _back_to_department(report, goal)
     status = 400 if form.is_bound else 200
     return render(
-        request, "goals/goal_form.html", {"form": form, "report": report, "sheet": report.sheet}, status=status
+        request,
+        "goals/goal_form.html",
+        {"form": form, "report": report, "sheet": report.sheet},
+        status=status,
     )
 
 
 @keeps_post_across_login
 def goal_edit(request, pk):
     goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
-    initial = {"number": goal.number, "category": goal.category_id, "text": goal.text, "version": goal.version}
+    initial = {
+        "number": goal.number,
+        "category": goal.category_id,
+        "text": goal.text,
+        "version": goal.version,
+    }
     if request.method != "POST":
         initial = _restored_initial(request, initial)
     form = GoalForm(request.POST or None, report=report, goal=goal, initial=initial)
@@ -156,7 +166,9 @@ def goal_delete(request, pk):
         try:
             goal.remove(by=request.user, expected_version=form.cleaned_data["version"])
         except StaleGoalError:
-            messages.error(request, "この目標は他の人が更新しました。内容を確認してから、もう一度削除してください。")
+            messages.error(
+                request, "この目標は他の人が更新しました。内容を確認してから、もう一度削除してください。"
+            )
             return redirect("goals:goal_delete", pk=goal.pk)
         except WorkflowError as error:
             messages.error(request, error.message)

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from departments.models import Membership, Ward
 
@@ -41,17 +42,22 @@ def _destinations(user) -> tuple[list[Destination], list[str]]:
                 missing.append(f"{ward} {department}")
                 continue
             url = reverse("goals:report", args=[report.pk])
-            found.append(Destination(f"{ward} {department}", f"{report.sheet.fiscal_year_label} 目標と実施結果", url))
+            found.append(
+                Destination(f"{ward} {department}", f"{report.sheet.fiscal_year_label} 目標と実施結果", url)
+            )
     if user.is_superuser:
         for ward in Ward.objects.all():
             sheet = ward.sheets.order_by("-fiscal_year").first()
             if sheet is not None:
                 url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
-                found.append(Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url))
+                found.append(
+                    Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url)
+                )
     unique = list({d.url: d for d in found}.values())
     return unique, missing
 
 
+@require_safe
 def home(request):
     """Land each person on their work: an editor on their department, a reviewer on the ward board."""
     destinations, missing = _destinations(request.user)
@@ -60,5 +66,9 @@ def home(request):
     return render(
         request,
         "goals/home.html",
-        {"destinations": destinations, "missing": missing, "has_membership": request.user.memberships.exists()},
+        {
+            "destinations": destinations,
+            "missing": missing,
+            "has_membership": request.user.memberships.exists(),
+        },
     )

@@ -15,7 +15,9 @@ def _render(request, report, *, return_form=None, status=200):
     user = request.user
     goals = list(
         Goal.objects.filter(sheet=report.sheet, department=report.department)
-        .select_related("category", "achievement", "updated_by", "carried_from__achievement", "carried_from__sheet")
+        .select_related(
+            "category", "achievement", "updated_by", "carried_from__achievement", "carried_from__sheet"
+        )
         .order_by("order", "pk")
     )
     can_edit = report.department.is_edited_by(user)

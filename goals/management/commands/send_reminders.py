@@ -11,7 +11,9 @@ def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"日付「{text}」を読めません。YYYY-MM-DD の形で指定してください（例：2026-04-23）。") from None
+        raise CommandError(
+            f"日付「{text}」を読めません。YYYY-MM-DD の形で指定してください（例：2026-04-23）。"
+        ) from None
 
 
 class Command(BaseCommand):
