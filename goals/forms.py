@@ -5,6 +5,14 @@ from django import forms
 from .models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
 
 
+class Form(forms.Form):
+    """Labels without Django's trailing colon: the Japanese pages read 「達成度」, not 「達成度:」."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class VersionField(forms.IntegerField):
     """The goal version the form was opened on: the save is refused if it moved on."""
 
@@ -14,7 +22,7 @@ class VersionField(forms.IntegerField):
         super().__init__(min_value=1, error_messages={"required": "画面を開き直してください。"}, **kwargs)
 
 
-class GoalForm(forms.Form):
+class GoalForm(Form):
     number = forms.CharField(
         label="番号",
         max_length=GOAL_NUMBER_MAX,
@@ -59,7 +67,7 @@ class AchievementChoiceField(forms.ModelChoiceField):
         return f"{level.number}　{level.label}"
 
 
-class ResultForm(forms.Form):
+class ResultForm(Form):
     result = forms.CharField(
         label="実施結果",
         max_length=RESULT_TEXT_MAX,
@@ -77,15 +85,15 @@ class ResultForm(forms.Form):
     version = VersionField()
 
 
-class DeleteGoalForm(forms.Form):
+class DeleteGoalForm(Form):
     version = VersionField()
 
 
-class MoveGoalForm(forms.Form):
+class MoveGoalForm(Form):
     direction = forms.ChoiceField(choices=[("up", "上へ"), ("down", "下へ")])
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     reason = forms.CharField(
         label="差戻しの理由",
         max_length=RESULT_TEXT_MAX,
@@ -95,7 +103,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(Form):
     override_reason = forms.CharField(
         label="確認済みでない部署があるまま確定する理由",
         max_length=RESULT_TEXT_MAX,
@@ -105,7 +113,7 @@ class AdvanceForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     reason = forms.CharField(
         label="段階を戻す理由",
         max_length=RESULT_TEXT_MAX,
@@ -115,7 +123,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class DeadlineForm(forms.Form):
+class DeadlineForm(Form):
     results_deadline = forms.DateField(
         label="実施結果の提出期限",
         required=False,
@@ -125,7 +133,7 @@ class DeadlineForm(forms.Form):
     )
 
 
-class StatusFilterForm(forms.Form):
+class StatusFilterForm(Form):
     status = forms.ChoiceField(label="状況で絞り込む", required=False)
 
     def __init__(self, *args, choices, **kwargs):
