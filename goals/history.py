@@ -136,7 +136,7 @@ def report_history(report) -> list[Entry]:
             ("return_reason", "差戻しの理由", str),
         ],
         subject=lambda row: "提出状況",
-        shown_on_create=set(),
+        shown_on_create={"status"},
     )
     return _newest_first(_goal_entries(goal_rows) + status_entries)
 

@@ -7,10 +7,10 @@ the reviewer locking the year cannot interleave, and the fixed order avoids
 deadlocks. Each refusal raises WorkflowError with a Japanese message.
 """
 
-from functools import partial
+from functools import cached_property, partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 
@@ -67,17 +67,18 @@ def _lock(sheet_id, department_id):
 class SheetWorkflow:
     """Phases of a sheet: 計画 → 実施中 → 確定, and back one step with a reason."""
 
-    @property
+    @cached_property
     def is_past_year(self) -> bool:
         """A later year of the ward has begun its results (or two later years exist): read-only.
 
         Not simply "a later sheet exists": next year's sheet is written (計画)
         while this year's results are still being entered.
         """
-        later = type(self).objects.filter(ward_id=self.ward_id, fiscal_year__gt=self.fiscal_year)
         return (
-            later.exclude(phase=self.Phase.PLANNING).exists()
-            or later.filter(fiscal_year__gt=self.fiscal_year + 1).exists()
+            type(self)
+            .objects.filter(ward_id=self.ward_id, fiscal_year__gt=self.fiscal_year)
+            .filter(~Q(phase=self.Phase.PLANNING) | Q(fiscal_year__gt=self.fiscal_year + 1))
+            .exists()
         )
 
     def locked_reason(self) -> str | None:

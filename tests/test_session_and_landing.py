@@ -6,8 +6,6 @@ from django.urls import reverse
 from departments.models import Department, Membership
 from goals.models import DepartmentReport, Goal, Sheet
 
-from .conftest import _member
-
 
 def _goal(report):
     return Goal.objects.filter(sheet=report.sheet, department=report.department).order_by("order").first()
@@ -72,7 +70,11 @@ def test_sign_out_is_a_post_and_password_change_works(client, editor):
     assert client.get(reverse("logout")).status_code == 405
     changed = client.post(
         reverse("password_change"),
-        {"old_password": editor.raw_password, "new_password1": "kawasaki-saiwai-2026", "new_password2": "kawasaki-saiwai-2026"},
+        {
+            "old_password": editor.raw_password,
+            "new_password1": "kawasaki-saiwai-2026",
+            "new_password2": "kawasaki-saiwai-2026",
+        },
     )
     assert changed["Location"] == reverse("password_change_done")
     editor.refresh_from_db()
@@ -85,7 +87,9 @@ def test_sign_out_is_a_post_and_password_change_works(client, editor):
     assert client.get("/").status_code == 302
 
 
-def test_a_result_typed_when_the_session_expired_comes_back_after_signing_in(client, kumin_report, editor, levels):
+def test_a_result_typed_when_the_session_expired_comes_back_after_signing_in(
+    client, kumin_report, editor, levels
+):
     goal = _goal(kumin_report)
     url = reverse("goals:goal_result", args=[goal.pk])
     client.force_login(editor)
@@ -121,13 +125,17 @@ def test_posts_to_other_pages_are_not_kept(client, kumin_report):
     assert "kept_posts" not in client.session
 
 
-@pytest.mark.parametrize("offset, phrase", [(3, "あと3日"), (0, "本日が期限です"), (-2, "期限を2日過ぎています")])
+@pytest.mark.parametrize(
+    "offset, phrase", [(3, "あと3日"), (0, "本日が期限です"), (-2, "期限を2日過ぎています")]
+)
 def test_deadline_is_shown_on_every_page_with_the_days_left(client, seed, editor, offset, phrase):
     import datetime
 
     from django.utils import timezone
 
-    Sheet.objects.filter(pk=seed.pk).update(results_deadline=timezone.localdate() + datetime.timedelta(days=offset))
+    Sheet.objects.filter(pk=seed.pk).update(
+        results_deadline=timezone.localdate() + datetime.timedelta(days=offset)
+    )
     client.force_login(editor)
     for url in ("/", reverse("password_change")):
         page = client.get(url, follow=True).content.decode()
