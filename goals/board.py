@@ -32,7 +32,7 @@ class Row:
 
     @property
     def tally_text(self) -> str:
-        return "、".join(f"{s.label} {s.count}件" for s in self.segments if s.count)
+        return "、".join(f"{s.label}：{s.count}件" for s in self.segments if s.count)
 
 
 @dataclass
@@ -58,9 +58,10 @@ def _stack(segments):
 
 def board(sheet):
     """Rows for every department of the sheet and the ward tally, in 5 queries whatever the ward's size."""
-    latest = Goal.objects.filter(sheet=OuterRef("sheet"), department=OuterRef("department")).order_by(
-        "-updated_at"
-    )
+    # Only changes made by a person in the app: loaded or imported goals have no updater.
+    latest = Goal.objects.filter(
+        sheet=OuterRef("sheet"), department=OuterRef("department"), updated_by__isnull=False
+    ).order_by("-updated_at")
     reports = list(
         sheet.reports.select_related("department", "status_changed_by")
         .annotate(
@@ -85,9 +86,10 @@ def board(sheet):
     for report in reports:
         by_level = per_department.get(report.department_id, {})
         segments = [
-            Segment(f"{lv.number}", by_level.get(lv.pk, (0, 0))[0], f"level-{lv.number}") for lv in levels
+            Segment(f"達成度{lv.number}", by_level.get(lv.pk, (0, 0))[0], f"level-{lv.number}")
+            for lv in levels
         ]
-        segments.append(Segment("未選択", by_level.get(None, (0, 0))[0], "level-none"))
+        segments.append(Segment("達成度未入力", by_level.get(None, (0, 0))[0], "level-none"))
         last_at, last_by = report.status_changed_at, report.status_changed_by
         if report.last_goal_at and (last_at is None or report.last_goal_at > last_at):
             last_at, last_by = report.last_goal_at, editors.get(report.last_goal_by_id)
@@ -109,7 +111,7 @@ def _tally(rows, levels):
     total = sum(counts) or 1
     longest = max(counts) or 1
     labels = [(lv, f"{lv.number} {lv.label}", f"level-{lv.number}") for lv in levels]
-    labels.append((None, "未選択", "level-none"))
+    labels.append((None, "未入力", "level-none"))
     return [
         TallyBar(
             level=lv,

@@ -131,6 +131,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhos
 # The address people open from links in mails (notifications, reminders).
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
+# Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # django-import-export: run each admin import in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -114,11 +114,14 @@ def test_board_lists_every_department_with_status_progress_and_tally(
     assert "提出済" in kumin_row and "▲" in kumin_row  # word and icon
     assert "3／3" in kumin_row
     assert "kumin-editor" in kumin_row
-    assert "2 3件" in kumin_row  # three goals at level 2
+    assert "達成度2：3件" in kumin_row  # three goals at level 2
     # The ward chart: an SVG with a title and a text description, and the same figures as a table.
     assert '<title id="tally-title">' in page
     assert "2 目標を上回って達成：3件（7％）" in page
-    assert "未選択：39件（93％）" in page
+    assert "未入力：39件（93％）" in page
+    # Untouched departments have no "last update" to show (loaded data has no updater).
+    hogo_row = page[page.index(">保護課</a>") :].split("</tr>")[0]
+    assert "―" in hogo_row and "不明" not in hogo_row
 
 
 @pytest.mark.parametrize("status, count", [("submitted", 1), ("not_started", 14), ("confirmed", 0)])
@@ -154,3 +157,12 @@ def test_pages_have_one_h1_and_no_inline_script_or_style(client, seed, kumin_rep
         assert "<style" not in page and ' style="' not in page, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
         assert not re.search(r"\son[a-z]+=", page), url
+
+
+def test_goal_page_offers_what_the_person_may_do(client, seed, kumin_report, editor, reviewer):
+    goal = _goals(kumin_report)[0]
+    result_link = reverse("goals:goal_result", args=[goal.pk])
+    client.force_login(editor)
+    assert result_link in client.get(reverse("goals:goal", args=[goal.pk])).content.decode()
+    client.force_login(reviewer)
+    assert result_link not in client.get(reverse("goals:goal", args=[goal.pk])).content.decode()

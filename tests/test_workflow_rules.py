@@ -90,3 +90,9 @@ def test_goal_moves_renumber_the_order(seed, kumin_report, editor):
     after = list(Goal.objects.filter(sheet=seed, department=kumin_report.department).order_by("order"))
     assert [g.pk for g in after] == [goals[0].pk, goals[2].pk, goals[1].pk]
     assert [g.order for g in after] == [1, 2, 3]
+
+
+def test_a_long_reason_is_kept_in_full(seed, reviewer):
+    reason = "紙で提出された部署の分は総務課で確認済み。" * 20
+    seed.advance(by=reviewer, override_reason=reason)
+    assert reason in seed.history.latest("history_date").history_change_reason

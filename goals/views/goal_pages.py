@@ -40,14 +40,23 @@ def _rebased(form_class, post, current, **kwargs):
 
 
 def goal_detail(request, pk):
-    """One goal with its full history (who, when, old → new)."""
+    """One goal with its full history (who, when, old → new), and what the person may do with it."""
     goal = access.goal_for_reader(request.user, pk)
     report = DepartmentReport.objects.filter(sheet=goal.sheet, department=goal.department).first()
-    return render(
-        request,
-        "goals/goal_detail.html",
-        {"goal": goal, "sheet": goal.sheet, "report": report, "history": goal_history(goal)},
-    )
+    can_plan = can_result = False
+    if report is not None and goal.department.is_edited_by(request.user):
+        report.sheet = goal.sheet
+        can_plan = report.goals_locked_reason() is None
+        can_result = report.results_locked_reason() is None
+    context = {
+        "goal": goal,
+        "sheet": goal.sheet,
+        "report": report,
+        "can_plan": can_plan,
+        "can_result": can_result,
+        "history": goal_history(goal),
+    }
+    return render(request, "goals/goal_detail.html", context)
 
 
 @keeps_post_across_login
