@@ -56,7 +56,8 @@ def _lock(sheet_id, department_id):
     """Lock the sheet, then the department's report (created if an import left it out)."""
     from .models import DepartmentReport, Sheet
 
-    sheet = Sheet.objects.select_for_update().select_related("ward").get(pk=sheet_id)
+    # of=("self",): lock the sheet row, not the ward row joined for the messages.
+    sheet = Sheet.objects.select_for_update(of=("self",)).select_related("ward").get(pk=sheet_id)
     report, _ = DepartmentReport.objects.select_for_update().get_or_create(
         sheet=sheet, department_id=department_id
     )

@@ -140,3 +140,25 @@ def test_deadline_is_shown_on_every_page_with_the_days_left(client, seed, editor
     for url in ("/", reverse("password_change")):
         page = client.get(url, follow=True).content.decode()
         assert "実施結果の提出期限" in page and phrase in page
+
+
+def test_save_and_next_goes_to_the_next_goal(client, kumin_report, editor, levels):
+    first, second = list(
+        Goal.objects.filter(sheet=kumin_report.sheet, department=kumin_report.department).order_by("order")
+    )[:2]
+    client.force_login(editor)
+    response = client.post(
+        reverse("goals:goal_result", args=[first.pk]),
+        {"result": "済", "achievement": levels[0].pk, "version": first.version, "save_and_next": ""},
+    )
+    assert response["Location"] == reverse("goals:goal_result", args=[second.pk])
+
+
+def test_a_refused_csrf_token_explains_in_japanese(editor, kumin_report):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post(reverse("goals:report_submit", args=[kumin_report.pk]))
+    assert response.status_code == 403
+    assert "送信できませんでした" in response.content.decode()
