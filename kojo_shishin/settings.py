@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before LoginRequiredMiddleware: keeps a form posted after the session expired.
+    "goals.middleware.KeepPostAcrossLoginMiddleware",
     # Every page needs a signed-in user unless a view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -66,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "goals.context_processors.results_deadlines",
             ],
         },
     },
@@ -125,6 +128,11 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhost")
+# The address people open from links in mails (notifications, reminders).
+SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
+# Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # django-import-export: run each admin import in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
