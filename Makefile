@@ -8,7 +8,7 @@ DEV := DJANGO_DEBUG=true
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install os-deps os-deps-test lock fixtures demo-passwords clean
+.PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -30,6 +30,14 @@ run: install
 	$(DEV) $(MANAGE) seed_demo
 	@echo "http://127.0.0.1:8000/ で起動します（停止は Ctrl+C）。"
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+
+# Production: gunicorn + WhiteNoise, DEBUG off. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS
+# (settings refuse to start without them); see README "Deployment".
+serve: install
+	$(MANAGE) check --deploy
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config gunicorn.conf.py kojo_shishin.wsgi
 
 lint: install
 	$(BIN)/ruff check .
