@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 DEV := DJANGO_DEBUG=true
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
+BROWSER_TOOLS := tools/browser/node_modules/.installed
 
 .PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean
 
@@ -44,7 +45,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
 
-test: install os-deps-test lint
+# axe-core and the Nu HTML checker, pinned in tools/browser/package-lock.json.
+$(BROWSER_TOOLS): tools/browser/package-lock.json
+	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+test: install os-deps-test $(BROWSER_TOOLS) lint
 	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # New passwords for the demo accounts (development databases only).
