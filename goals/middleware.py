@@ -10,7 +10,9 @@ from django.contrib import messages
 
 SESSION_KEY = "kept_posts"
 MAX_KEPT = 5
-NOT_KEPT = {"csrfmiddlewaretoken"}
+# The forms say whose text it is: on a shared PC the next person to sign in must not get it.
+AUTHOR_FIELD = "kept_for"
+NOT_KEPT = {"csrfmiddlewaretoken", AUTHOR_FIELD}
 
 
 def keeps_post_across_login(view):
@@ -19,13 +21,15 @@ def keeps_post_across_login(view):
 
 
 def pop_kept_post(request) -> dict | None:
-    """The fields posted to this path before the last sign-in, once; None if there are none."""
+    """The fields this person posted to this path before signing in again, once; else None."""
     kept = request.session.get(SESSION_KEY)
     if not kept or request.path not in kept:
         return None
-    fields = kept.pop(request.path)
+    entry = kept.pop(request.path)
     request.session[SESSION_KEY] = kept
-    return fields
+    if entry["author"] != str(request.user.pk):
+        return None
+    return entry["fields"]
 
 
 class KeepPostAcrossLoginMiddleware:
@@ -44,7 +48,7 @@ class KeepPostAcrossLoginMiddleware:
             fields = {k: request.POST.getlist(k) for k in request.POST if k not in NOT_KEPT}
             kept = request.session.get(SESSION_KEY, {})
             kept.pop(request.path, None)
-            kept[request.path] = fields
+            kept[request.path] = {"author": request.POST.get(AUTHOR_FIELD, ""), "fields": fields}
             while len(kept) > MAX_KEPT:
                 kept.pop(next(iter(kept)))
             request.session[SESSION_KEY] = kept

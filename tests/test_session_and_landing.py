@@ -6,6 +6,8 @@ from django.urls import reverse
 from departments.models import Department, Membership
 from goals.models import DepartmentReport, Goal, Sheet
 
+from .conftest import _member
+
 
 def _goal(report):
     return Goal.objects.filter(sheet=report.sheet, department=report.department).order_by("order").first()
@@ -97,7 +99,9 @@ def test_a_result_typed_when_the_session_expired_comes_back_after_signing_in(
     client.logout()  # the session expired (or ended in another tab) while the person was typing
 
     typed = "長い時間をかけて書いた実施結果。<b>太字</b>も文字のまま。"
-    lost = client.post(url, {"result": typed, "achievement": levels[1].pk, "version": goal.version})
+    lost = client.post(
+        url, {"result": typed, "achievement": levels[1].pk, "version": goal.version, "kept_for": editor.pk}
+    )
     assert lost.status_code == 302
     assert lost["Location"].startswith(reverse("login"))
     assert Goal.objects.get(pk=goal.pk).result == ""  # nothing saved while signed out
@@ -118,6 +122,22 @@ def test_a_result_typed_when_the_session_expired_comes_back_after_signing_in(
     saved = client.post(url, {"result": typed, "achievement": levels[1].pk, "version": goal.version})
     assert saved.status_code == 302
     assert Goal.objects.get(pk=goal.pk).result == typed
+
+
+def test_kept_text_is_not_given_to_the_next_person_on_the_same_browser(client, kumin_report, editor, levels):
+    goal = _goal(kumin_report)
+    colleague = _member("kumin-colleague", goal.department, Membership.Role.EDITOR)
+    url = reverse("goals:goal_result", args=[goal.pk])
+    typed = "前の人が書いていた下書き"
+    lost = client.post(
+        url, {"result": typed, "achievement": levels[1].pk, "version": 1, "kept_for": editor.pk}
+    )
+    assert lost["Location"].startswith(reverse("login"))
+    page = client.post(
+        lost["Location"], {"username": colleague.username, "password": colleague.raw_password}, follow=True
+    ).content.decode()
+    assert typed not in page and "復元しました" not in page
+    assert "kept_posts" not in client.session or url not in client.session["kept_posts"]
 
 
 def test_posts_to_other_pages_are_not_kept(client, kumin_report):
