@@ -52,3 +52,22 @@ def test_keyboard_only_sign_in(page, editor):
 def test_sign_in_helper_reaches_a_signed_in_page(page, editor):
     sign_in(page, editor)
     expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+
+
+def test_repeated_failures_lock_the_name_with_an_explanation(page, audit, editor, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    page.goto("/accounts/login/")
+    for attempt in range(3):
+        page.get_by_label("ユーザー名").fill(editor.username)
+        page.get_by_label("パスワード").fill(f"wrong-{attempt}")
+        page.get_by_role("button", name="ログイン").click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ログインを一時停止しています")
+    expect(page.get_by_role("alert")).to_contain_text("15分間停止しています")
+    audit(page, "ログインの一時停止")
+    # Even the right password is refused while the name is locked.
+    page.goto("/accounts/login/")
+    page.get_by_label("ユーザー名").fill(editor.username)
+    page.get_by_label("パスワード").fill(editor.raw_password)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ログインを一時停止しています")
