@@ -168,7 +168,7 @@ class AuditLog:
     axe_violations = 0
     html_errors = 0
     html_warnings: Counter = Counter()
-    needs_review: Counter = Counter()  # axe "incomplete": what axe could not decide alone
+    needs_review: Counter = Counter()  # axe "incomplete" (rule: reason): for a person to look at
     seconds = 0.0
 
 
@@ -194,7 +194,12 @@ def audit(html_checker):
         AuditLog.axe_violations += sum(len(v["nodes"]) for v in result["violations"])
         AuditLog.html_errors += len(html_errors)
         AuditLog.html_warnings.update(html_warnings)
-        AuditLog.needs_review.update(v["id"] for v in result["incomplete"])
+        AuditLog.needs_review.update(
+            f"{v['id']}: {check['message']}"
+            for v in result["incomplete"]
+            for node in v["nodes"]
+            for check in node["any"][:1]
+        )
         AuditLog.seconds += time.monotonic() - started
         assert violations == [], f"axe violations on {name} ({page.persona}): {violations}"
         assert html_errors == [], f"Nu checker errors on {name} ({page.persona}): {html_errors}"
@@ -215,19 +220,33 @@ def pytest_terminal_summary(terminalreporter):
     )
     write(f"axe-core violations (WCAG 2.1 A/AA + best practices): {AuditLog.axe_violations}")
     write(f"Nu HTML checker errors: {AuditLog.html_errors}")
-    for rule, count in sorted(AuditLog.needs_review.items()):
-        write(f"axe needs review (incomplete): {rule} on {count} audits")
+    for reason, count in sorted(AuditLog.needs_review.items()):
+        write(f"axe needs review ×{count} elements: {reason}")
     for message, count in AuditLog.html_warnings.most_common():
         write(f"Nu warning ×{count}: {message}")
-    for name, persona in sorted(AuditLog.pages):
-        write(f"  audited: {name} — {persona}")
+    if terminalreporter.config.option.verbose > 0:
+        for name, persona in sorted(AuditLog.pages):
+            write(f"  audited: {name} — {persona}")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """docs/screenshots when KOJO_SCREENSHOTS=1 (`make screenshots`), else a temporary folder.
+
+    The committed images show dates and times: an ordinary test run must not rewrite them.
+    """
+    if os.environ.get("KOJO_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture
-def screenshot():
+def screenshot(screenshot_dir):
     def take(page, name: str):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 0
 
     return take
 

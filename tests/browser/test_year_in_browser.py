@@ -187,7 +187,9 @@ def _confirm_and_close(page, audit, screenshot):
     expect(page.get_by_role("region", name="確認・差戻し")).to_be_visible()
     page.get_by_role("button", name="確認済みにする").click()
     expect(_message(page)).to_have_text("区民課の実施結果を確認済みにしました。")
-    expect(page.get_by_role("row", name=re.compile("^区民課"))).to_contain_text("確認済")
+    row = page.get_by_role("row", name=re.compile("^区民課"))
+    expect(row).to_contain_text("確認済")
+    expect(row).to_contain_text("幸 一郎")
     screenshot(page, "board")
 
     # Other departments are not confirmed: 確定 needs a reason, asked for at the field.
@@ -205,6 +207,10 @@ def _confirm_and_close(page, audit, screenshot):
 
 def test_the_year_from_goal_to_locked_sheet(new_page, audit, screenshot, seed, editor, reviewer):
     Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.PLANNING)
+    # Names as people have them: they appear in the header, the history and the board.
+    for user, name in ((editor, "川崎 花子"), (reviewer, "幸 一郎")):
+        user.last_name = name
+        user.save(update_fields=["last_name"])
     kumin = new_page()
     board = new_page()
 
