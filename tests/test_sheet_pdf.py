@@ -5,13 +5,14 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader
 
 from departments.models import Department
 from goals import pagination, pdf
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
-from goals.sheet import HEADERS, build_layout
+from goals.sheet import COLUMN_WIDTHS, HEADERS, build_layout
 from goals.synthetic import build_synthetic_sheet
 from goals.wareki import date_label
 
@@ -151,7 +152,7 @@ def test_a_goal_taller_than_a_page_is_split_not_lost(seed):
     assert "道路公園センター5次の目標です。" in reached[-1]
 
 
-def test_only_static_files_are_fetched(settings):
+def test_only_static_files_are_fetched():
     fetcher = pdf.StaticFilesOnly()
     css = fetcher.fetch(pdf.BASE_URL + "static/css/sheet.css")
     assert b"size: A4 landscape" in css.read()
@@ -179,3 +180,12 @@ def test_ten_times_the_seed_is_planned_without_fallback(db, seed):
     document = pdf._render(planned)
     assert pdf.pages_lacking_department(planned, document) == []
     assert len(document.pages) >= 40
+
+
+def test_stylesheet_sizes_every_layout_column():
+    """The template marks each column with its share (col.w43); sheet.css must size each of them."""
+    css = (settings.BASE_DIR / "static" / "css" / "sheet.css").read_text(encoding="utf-8")
+    for width in COLUMN_WIDTHS:
+        assert f".goals col.w{width} {{ width: {width}%; }}" in css
+    assert sum(COLUMN_WIDTHS) == 100
+    assert "table-layout: fixed;" in css
