@@ -79,7 +79,7 @@ def test_unknown_format_and_missing_folder(seed, tmp_path):
         CommandError, match="形式「docx」には対応していません。pdf か xlsx を指定してください。"
     ):
         run("--ward", "幸区", "--year", "2025", "--format", "docx")
-    with pytest.raises(CommandError, match="書き出し先のフォルダ「.*nowhere」がありません。"):
+    with pytest.raises(CommandError, match=r"書き出し先のフォルダ「.*nowhere」がありません。"):
         run(
             "--ward",
             "幸区",

@@ -131,7 +131,7 @@ def test_text_that_looks_like_a_formula_stays_text(seed, text):
     Goal.objects.create(sheet=seed, department=department, number="9", order=9, text=text, result=text)
     content = render_xlsx(build_layout(seed, department))
     sheet = read(content)
-    cells = [row for row in sheet.iter_rows(min_row=header_row(sheet) + 1) if row[1].value == "9"][0]
+    cells = next(row for row in sheet.iter_rows(min_row=header_row(sheet) + 1) if row[1].value == "9")
     for cell in (cells[3], cells[4]):
         assert cell.value == text
         assert cell.data_type == "s"
