@@ -1,5 +1,6 @@
 """`manage.py export_sheet`: files written, and a non-zero exit with a Japanese message on bad input."""
 
+import gc
 import io
 
 import pytest
@@ -18,8 +19,12 @@ def run(*args):
 
 def exit_status_and_stderr(capsys, *args):
     """Run as `manage.py export_sheet …` does, exit status included."""
-    with pytest.raises(SystemExit) as exit_info:
-        Command().run_from_argv(["manage.py", "export_sheet", *args])
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            Command().run_from_argv(["manage.py", "export_sheet", *args])
+    finally:
+        gc.unfreeze()  # the command freezes the heap for a process about to exit; this one goes on
+    assert gc.isenabled()
     return exit_info.value.code, capsys.readouterr().err
 
 
