@@ -11,7 +11,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from ..models import Sheet
-from ..pdf import render_pdf
 from ..sheet import build_layout, departments_on
 from ..xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from ..xlsx import render_xlsx
@@ -81,6 +80,9 @@ def department_sheet_xlsx(request, ward, year, department_id):
 
 
 def _pdf(layout):
+    # WeasyPrint takes half a second to import: only processes that draw a PDF pay for it.
+    from ..pdf import render_pdf
+
     return _download(render_pdf(layout), "application/pdf", layout.filename("pdf"))
 
 
