@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .pagination import PagePlan, plan_pages
 from .sheet import SheetLayout
@@ -125,7 +125,16 @@ def _rows_on(page) -> set[int]:
     return {int(name.removeprefix("row-")) for name in page.anchors if name.startswith("row-")}
 
 
+class MissingResource(RuntimeError):
+    pass
+
+
 def _render(layout: SheetLayout, tall_rows=frozenset()):
     """Lay out the pages; `tall_rows`, taller than a page, may be split (the others may not)."""
     html = render_to_string(TEMPLATE, {"layout": layout, "tall_rows": tall_rows})
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly()).render()
+    try:
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly()).render()
+    except FatalURLFetchingError as error:
+        # WeasyPrint's fatal error is a BaseException, which would slip past
+        # Django's error handling: make it an ordinary one.
+        raise MissingResource(f"PDF の作成に必要なファイルを読めません: {error}") from error

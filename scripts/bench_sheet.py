@@ -133,7 +133,8 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict):
         line = f"  {label:<16} export_sheet --format pdf {statistics.median(ours):.2f}s"
         if soffice:
             lo = statistics.median(theirs)
-            line += f" | LibreOffice xlsx→pdf {lo:.2f}s | LibreOffice / export_sheet = {lo / statistics.median(ours):.2f}"
+            ratio = lo / statistics.median(ours)
+            line += f" | LibreOffice xlsx→pdf {lo:.2f}s | LibreOffice ÷ export_sheet = {ratio:.2f} (>1: ours faster)"
         else:
             line += " | LibreOffice (soffice) not installed: no reference"
         print(line)

@@ -58,15 +58,16 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="書き出すファイル。省略時は標準のファイル名で現在のフォルダへ")
 
     def handle(self, *args, ward, year, file_format, department=None, output=None, **options):
-        if file_format.lower() not in RENDERERS:
+        extension = file_format.lower()
+        if extension not in RENDERERS:
             raise CommandError(f"形式「{file_format}」には対応していません。pdf か xlsx を指定してください。")
-        render = import_string(RENDERERS[file_format.lower()])
-        if file_format.lower() == "pdf":
+        if extension == "pdf":
             self._check_fonts()
+        render = import_string(RENDERERS[extension])
         sheet = self._sheet(ward, fiscal_year(year))
         part = self._department(sheet, department) if department else None
         layout = build_layout(sheet, part)
-        path = Path(output) if output else Path(layout.filename(file_format.lower()))
+        path = Path(output) if output else Path(layout.filename(extension))
         _write_atomically(path, render(layout))
         self.stdout.write(self.style.SUCCESS(f"{path} に書き出しました。"))
 
