@@ -22,10 +22,10 @@ What the workbook holds, for people and for programs that read it back
   than tab and line break) are removed; nothing else is changed.
 
 Print setup: A4 landscape, fit to one page wide, the header row repeated,
-「n / N」 page numbers in the footer and the output date. Column widths follow
-the layout's column shares; row heights are computed from the text
-(goals/textfit.py) so every line shows without manual fixing, up to Excel's
-limit of 409 points a row.
+「n / N」 page numbers in the footer and the output date. Column widths and row
+heights are computed from the text (East Asian width, goals/textfit.py) so
+every line shows without manual fixing, up to Excel's limit of 409 points a
+row.
 """
 
 import re
@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from .sheet import SheetLayout
-from .textfit import count_lines
+from .textfit import count_lines, text_em
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE = "取組シート"
@@ -46,6 +46,7 @@ FONT_SIZE = 10
 # Total width of the five columns in Excel's units (about one half-width
 # character each): fits A4 landscape at close to 100 %.
 TABLE_WIDTH = 150
+MAX_DEPARTMENT_WIDTH = 24
 # Excel's unit is the width of a digit of the default font (7 px; a column
 # also gets 5 px, about what the cell's own margins take); a full-width
 # character of 10 pt is 13.33 px.
@@ -90,7 +91,21 @@ def render_xlsx(layout: SheetLayout) -> bytes:
 
 
 def _column_widths(layout: SheetLayout) -> list[float]:
-    return [round(TABLE_WIDTH * share / 100, 1) for share in layout.column_widths]
+    """部署名, 番号 and 区分 as wide as their longest text (部署名 up to a limit, past which it
+    wraps); the goal and result columns share the rest in the layout's proportion."""
+    rows = layout.rows
+    department = min(_widest(layout.headers[0], (part.name for part in layout.parts)), MAX_DEPARTMENT_WIDTH)
+    number = _widest(layout.headers[1], (row.number for row in rows))
+    category = _widest(layout.headers[2], (row.category for row in rows))
+    rest = TABLE_WIDTH - department - number - category
+    goal_share, result_share = layout.column_widths[3:]
+    goal = round(rest * goal_share / (goal_share + result_share), 1)
+    return [department, number, category, goal, round(rest - goal, 1)]
+
+
+def _widest(header: str, texts) -> float:
+    """Excel units for the widest text: two per full-width character, one per half-width, plus margins."""
+    return max(text_em(text, 0.5) * 2 for text in (header, *texts)) + 2
 
 
 def _text_em(width_units: float) -> float:

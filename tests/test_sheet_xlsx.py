@@ -100,6 +100,10 @@ def test_japanese_font_wrapping_and_borders(seed_sheet):
     assert seed_sheet["A1"].font.name == "ＭＳ ゴシック"
     widths = [seed_sheet.column_dimensions[letter].width for letter in "ABCDE"]
     assert widths[3] > widths[4] > widths[0] > widths[2] > widths[1]
+    # 番号 and 区分 fit on one line: two units a full-width character, one a half-width.
+    assert widths[1] >= len("2・3") + 2 and widths[2] >= 2 * len("お知らせ")
+    assert widths[0] >= 2 * len("道路公園センター")
+    assert 140 <= sum(widths) <= 160  # A4 landscape at about 100 %
 
 
 def test_rows_are_tall_enough_for_every_line(seed, seed_sheet):
