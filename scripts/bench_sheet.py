@@ -49,9 +49,12 @@ def main():
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kojo-bench-"))
+    # Production settings (DEBUG off), with a throwaway key and database.
     env = {
         **os.environ,
-        "DJANGO_DEBUG": "true",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
+        "DJANGO_ALLOWED_HOSTS": "localhost",
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
     }
