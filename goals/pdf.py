@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -40,10 +41,7 @@ class StaticFilesOnly(URLFetcher):
 
     def fetch(self, url, headers=None):
         prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
-        try:
-            path = finders.find(url.removeprefix(prefix)) if url.startswith(prefix) else None
-        except SuspiciousFileOperation:
-            path = None
+        path = _static_path(url.removeprefix(prefix)) if url.startswith(prefix) else None
         if not path:
             raise ValueError(f"PDF に含められないリソースです: {url}")
         with open(path, "rb") as file:
@@ -52,6 +50,16 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(
             url, body, {"Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream")}
         )
+
+
+def _static_path(name: str) -> str | None:
+    """The file behind a static URL: collected (hashed names in production) or in the source folders."""
+    try:
+        if staticfiles_storage.exists(name):
+            return staticfiles_storage.path(name)
+        return finders.find(name)
+    except SuspiciousFileOperation:
+        return None
 
 
 def render_pdf(layout: SheetLayout) -> bytes:
@@ -131,7 +139,14 @@ class MissingResource(RuntimeError):
 
 def _render(layout: SheetLayout, tall_rows=frozenset()):
     """Lay out the pages; `tall_rows`, taller than a page, may be split (the others may not)."""
-    html = render_to_string(TEMPLATE, {"layout": layout, "tall_rows": tall_rows})
+    try:
+        html = render_to_string(TEMPLATE, {"layout": layout, "tall_rows": tall_rows})
+    except ValueError as error:
+        # ManifestStaticFilesStorage (production) knows no file before collectstatic has run.
+        raise MissingResource(
+            "静的ファイルが集められていないため PDF を作れません。"
+            "manage.py collectstatic を実行してください（make serve は自動で実行します）。"
+        ) from error
     try:
         return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly()).render()
     except FatalURLFetchingError as error:

@@ -80,6 +80,8 @@ def run(workdir: Path, env: dict, options):
     from goals.xlsx import render_xlsx
 
     call_command("migrate", verbosity=0)
+    # Production serves the hashed, collected stylesheet; the PDF reads the same file.
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("load_seed", stdout=io.StringIO())
     build_synthetic_sheet(scale=10, ward_name="試験区")
     sheets = {"seed (42 goals)": "幸区", "10x (420 goals)": "試験区"}

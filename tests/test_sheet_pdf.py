@@ -196,3 +196,28 @@ def test_a_missing_stylesheet_stops_the_pdf(seed, monkeypatch):
     monkeypatch.setattr(pdf.finders, "find", lambda path: None)
     with pytest.raises(pdf.MissingResource, match="PDF の作成に必要なファイルを読めません"):
         pdf.render_pdf(build_layout(seed))
+
+
+MANIFEST_STORAGE = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+
+
+def test_production_pdf_reads_the_collected_hashed_stylesheet(seed, settings, tmp_path):
+    """With DEBUG off the template links css/sheet.<hash>.css, which only the collected files hold."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = MANIFEST_STORAGE
+    call_command("collectstatic", interactive=False, verbosity=0)
+    reader = PdfReader(io.BytesIO(pdf.render_pdf(build_layout(seed))))
+    box = reader.pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (842, 595)  # the stylesheet's @page was applied
+
+
+def test_production_pdf_before_collectstatic_says_what_to_do(seed, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = MANIFEST_STORAGE
+    with pytest.raises(pdf.MissingResource, match="collectstatic を実行してください"):
+        pdf.render_pdf(build_layout(seed))

@@ -68,7 +68,11 @@ class Command(BaseCommand):
         part = self._department(sheet, department) if department else None
         layout = build_layout(sheet, part)
         path = Path(output) if output else Path(layout.filename(extension))
-        _write_atomically(path, render(layout))
+        try:
+            content = render(layout)
+        except RuntimeError as error:  # goals.pdf.MissingResource: a stylesheet it cannot read
+            raise CommandError(str(error)) from None
+        _write_atomically(path, content)
         self.stdout.write(self.style.SUCCESS(f"{path} に書き出しました。"))
 
     def _check_fonts(self):
