@@ -243,9 +243,9 @@ def screenshot_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def screenshot(screenshot_dir):
-    def take(page, name: str):
+    def take(page, name: str, full_page: bool = True):
         path = screenshot_dir / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         assert path.stat().st_size > 0
 
     return take

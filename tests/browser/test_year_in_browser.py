@@ -2,13 +2,19 @@
 
 区民課's editor writes a goal (計画); the reviewer moves the sheet to 実施中; the editor enters every
 result and level and submits; the reviewer reads the board, returns with a reason; the editor reads
-the reason, fixes and resubmits; the reviewer confirms and locks the year (確定).
+the reason, fixes and resubmits; the reviewer confirms and locks the year (確定), opens the official
+sheet and downloads its PDF and Excel from the page; the editor opens the department's part.
 """
 
+import io
 import re
+import unicodedata
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from goals.models import DepartmentReport, Goal, Sheet
 
@@ -205,6 +211,51 @@ def _confirm_and_close(page, audit, screenshot):
     audit(page, "全部署の状況（確定）")
 
 
+def _download(page, link_name, suffix):
+    with page.expect_download() as started:
+        page.get_by_role("link", name=link_name).click()
+    download = started.value
+    assert download.failure() is None
+    assert download.suggested_filename.endswith(suffix), download.suggested_filename
+    return Path(download.path()).read_bytes()
+
+
+def _pdf_text(content: bytes) -> str:
+    # IPAex maps some kanji to Kangxi radicals (⽬ for 目) and lines wrap anywhere: fold both away.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+
+
+def _xlsx_cells(content: bytes) -> list[str]:
+    workbook = load_workbook(io.BytesIO(content))
+    return [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value]
+
+
+def _official_sheet(board, kumin, audit, screenshot):
+    """The locked year as the official sheet: the page, its PDF and Excel, and one department's part."""
+    board.get_by_role("link", name="取組シート（幸区全体）").click()
+    expect(board.get_by_role("heading", level=1)).to_have_text("令和7年度向上指針取組シート")
+    expect(board.get_by_role("table")).to_contain_text(NEW_GOAL)
+    expect(board.get_by_role("table")).to_contain_text(FIXED_RESULT)
+    audit(board, "取組シート")
+    screenshot(board, "sheet-page", full_page=False)  # the sheet is long: its first screen
+
+    pdf = _pdf_text(_download(board, "PDF をダウンロード", "_幸区.pdf"))
+    xlsx = _xlsx_cells(_download(board, "Excel をダウンロード", "_幸区.xlsx"))
+    for text in (NEW_GOAL, FIXED_RESULT, "区民課", "衛生課"):
+        assert re.sub(r"\s", "", text) in pdf, text
+        assert any(text in cell for cell in xlsx), text
+
+    kumin.get_by_role("link", name="区民課の取組シート").click()
+    expect(kumin.get_by_role("heading", level=1)).to_have_text("令和7年度向上指針取組シート（区民課）")
+    expect(kumin.get_by_role("table")).not_to_contain_text("衛生課")
+    audit(kumin, "取組シート（部署ごと）")
+    pdf = _pdf_text(_download(kumin, "PDF をダウンロード", "_幸区_区民課.pdf"))
+    assert re.sub(r"\s", "", NEW_GOAL) in pdf and "衛生課" not in pdf
+    xlsx = _xlsx_cells(_download(kumin, "Excel をダウンロード", "_幸区_区民課.xlsx"))
+    assert any(FIXED_RESULT in cell for cell in xlsx)
+
+
 def test_the_year_from_goal_to_locked_sheet(new_page, audit, screenshot, seed, editor, reviewer):
     Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.PLANNING)
     # Names as people have them: they appear in the header, the history and the board.
@@ -233,6 +284,7 @@ def test_the_year_from_goal_to_locked_sheet(new_page, audit, screenshot, seed, e
     expect(kumin.locator(".notice.locked")).to_contain_text("確定済みのため、閲覧のみです")
     expect(kumin.get_by_role("link", name=re.compile("^実施結果を入力"))).to_have_count(0)
     audit(kumin, "部署のページ（確定）")
+    _official_sheet(board, kumin, audit, screenshot)
 
     report = DepartmentReport.objects.get(sheet=seed, department__name="区民課")
     assert report.status == DepartmentReport.Status.CONFIRMED
