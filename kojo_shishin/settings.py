@@ -1,5 +1,6 @@
 """Settings for kojo_shishin, read from the environment (see README)."""
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -129,3 +130,19 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhos
 # django-import-export: run each admin import in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Workbook imports (goals/importers.py). An upload larger than the limit is
+# dropped while it streams in (goals/uploads.py), never kept in memory or on disk.
+IMPORT_MAX_UPLOAD_BYTES = env_int("KOJO_IMPORT_MAX_UPLOAD_MB", 10) * 1024 * 1024
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("KOJO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "goals.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Where an uploaded workbook waits between preview and confirm; with several
+# app servers it must be a directory they share.
+IMPORT_UPLOAD_DIR = Path(env_str("KOJO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports")))
+IMPORT_PREVIEW_SECONDS = env_int("KOJO_IMPORT_PREVIEW_SECONDS", 3600)

@@ -91,3 +91,12 @@ def superuser(db):
 def _fast_password_hashing(settings):
     # PBKDF2 is deliberately slow; tests create many accounts and need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def bare_ward(db):
+    """幸区 with the 区分 and 達成度 fixtures but no department or sheet yet: what a first import meets."""
+    call_command(
+        "loaddata", *(f for f in FIXTURES if not f.endswith("saiwai-r7-torikumi-sheet.json")), verbosity=0
+    )
+    return Ward.objects.create(name="幸区", office_name="幸区役所")

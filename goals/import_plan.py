@@ -1,0 +1,470 @@
+"""What importing a ParsedSheet would do to the database, and doing it.
+
+build_plan() only reads: per department and goal it says created / changed /
+unchanged, lists departments and 区分 not yet known, and every problem.
+commit_import() builds the plan again inside one transaction with the ward
+row locked, refuses unless it is the very plan the person saw (same digest),
+and then writes all of it or nothing.
+
+A blank 実施結果 or 達成度 in the workbook never erases what someone already
+typed in the app; goals the workbook does not mention are left as they are.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from departments.models import Department, Ward
+
+from .cells import squeeze
+from .importers import ParsedGoal, ParsedSheet, Problem
+from .models import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    AchievementLevel,
+    Category,
+    DepartmentReport,
+    Goal,
+    ServicePolicy,
+    Sheet,
+)
+from .wareki import date_label, fiscal_year_label
+
+CHANGE_REASON = "取組シートの読み込み"
+CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
+KIND_LABELS = {CREATE: "新規", CHANGE: "変更", UNCHANGED: "変更なし"}
+FIELD_LABELS = {
+    "order": "表示順",
+    "category": "区分",
+    "text": "目標及び具体的な取組内容",
+    "result": "実施結果",
+    "achievement": "達成度",
+}
+
+
+class ImportRefused(Exception):
+    """Nothing was written; the message (and problems) say why in Japanese."""
+
+    def __init__(self, message: str, problems=()):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+
+
+class StalePlan(ImportRefused):
+    pass
+
+
+class MissingNotConfirmed(ImportRefused):
+    pass
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class GoalPlan:
+    kind: str
+    number: str
+    row: int
+    values: dict
+    changes: list[FieldChange] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # fields left as typed in the app
+    goal: Goal | None = field(default=None, repr=False)
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class DepartmentPlan:
+    name: str
+    department: Department | None  # None: created on confirmation
+    goals: list[GoalPlan] = field(default_factory=list)
+    untouched: list[str] = field(default_factory=list)  # numbers of goals the workbook leaves alone
+
+    def count(self, kind):
+        return sum(1 for goal in self.goals if goal.kind == kind)
+
+
+@dataclass
+class PolicyPlan:
+    kind: str
+    number: int
+    text: str
+    old_text: str = ""
+    policy: ServicePolicy | None = field(default=None, repr=False)
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class ImportPlan:
+    ward_name: str
+    fiscal_year: int
+    parsed: ParsedSheet
+    ward: Ward | None = None
+    sheet: Sheet | None = None
+    departments: list[DepartmentPlan] = field(default_factory=list)
+    policies: list[PolicyPlan] = field(default_factory=list)
+    untouched_policies: list[int] = field(default_factory=list)
+    missing_departments: list[str] = field(default_factory=list)
+    missing_categories: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def fiscal_year_label(self):
+        try:
+            return fiscal_year_label(self.fiscal_year)
+        except (TypeError, ValueError):
+            return f"{self.fiscal_year}年度"
+
+    @property
+    def has_missing(self):
+        return bool(self.missing_departments or self.missing_categories)
+
+    def count(self, kind):
+        return sum(d.count(kind) for d in self.departments)
+
+    @property
+    def created(self):
+        return self.count(CREATE)
+
+    @property
+    def changed(self):
+        return self.count(CHANGE)
+
+    @property
+    def unchanged(self):
+        return self.count(UNCHANGED)
+
+    @property
+    def writes_anything(self):
+        return bool(
+            self.sheet is None
+            or self.created
+            or self.changed
+            or self.has_missing
+            or any(p.kind != UNCHANGED for p in self.policies)
+        )
+
+
+def valid_fiscal_year(year) -> bool:
+    return isinstance(year, int) and FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR
+
+
+def fiscal_year_problem(year) -> Problem:
+    return Problem(
+        f"年度「{year}」は扱えません。{FIRST_FISCAL_YEAR}〜{LAST_FISCAL_YEAR}の西暦で指定してください"
+        "（令和7年度なら2025）。"
+    )
+
+
+def build_plan(parsed: ParsedSheet, ward_name: str, fiscal_year: int, *, lock: bool = False) -> ImportPlan:
+    plan = ImportPlan(
+        ward_name, fiscal_year, parsed, problems=list(parsed.problems), notes=list(parsed.notes)
+    )
+    if not valid_fiscal_year(fiscal_year):
+        plan.problems.insert(0, fiscal_year_problem(fiscal_year))
+        return plan
+    wards = Ward.objects.select_for_update() if lock else Ward.objects.all()
+    plan.ward = wards.filter(name=ward_name).first()
+    if plan.ward is None:
+        known = "、".join(Ward.objects.values_list("name", flat=True)) or "（なし）"
+        plan.problems.insert(0, Problem(f"区「{ward_name}」は登録されていません。登録済みの区：{known}"))
+        return plan
+    plan.sheet = Sheet.objects.filter(ward=plan.ward, fiscal_year=fiscal_year).first()
+    if plan.sheet is not None and plan.sheet.phase == Sheet.Phase.CLOSED:
+        plan.problems.insert(
+            0, Problem(f"{plan.ward}の{plan.fiscal_year_label}の取組シートは確定済みのため、読み込めません。")
+        )
+    _note_title_mismatch(plan)
+    _plan_goals(plan)
+    _plan_policies(plan)
+    plan.digest = _digest(plan)
+    return plan
+
+
+def _note_title_mismatch(plan: ImportPlan) -> None:
+    parsed = plan.parsed
+    if parsed.title_year is not None and parsed.title_year != plan.fiscal_year:
+        plan.notes.append(
+            f"ブックの表題は{fiscal_year_label(parsed.title_year)}ですが、{plan.fiscal_year_label}として読み込みます。"
+        )
+    if parsed.office_name and parsed.office_name != squeeze(plan.ward.office_name):
+        plan.notes.append(f"ブックの発行者は「{parsed.office_name}」ですが、{plan.ward}に読み込みます。")
+
+
+def _plan_goals(plan: ImportPlan) -> None:
+    departments = {squeeze(d.name): d for d in plan.ward.departments.all()}
+    categories = set(Category.objects.values_list("name", flat=True))
+    levels = list(AchievementLevel.objects.all())
+    existing: dict[int, dict[str, Goal]] = {}
+    if plan.sheet is not None:
+        for goal in Goal.objects.filter(sheet=plan.sheet).select_related("category", "achievement"):
+            existing.setdefault(goal.department_id, {})[goal.number] = goal
+    for parsed_department in plan.parsed.departments:
+        department = departments.get(squeeze(parsed_department.name))
+        if department is None:
+            plan.missing_departments.append(parsed_department.name)
+        elif department.is_retired:
+            plan.notes.append(
+                f"部署「{department}」は{date_label(department.retired_on)}に廃止されていますが、読み込みます。"
+            )
+        goals = existing.get(department.pk, {}) if department else {}
+        department_plan = DepartmentPlan(
+            department.name if department else parsed_department.name, department
+        )
+        for order, parsed_goal in enumerate(parsed_department.goals, 1):
+            category = parsed_goal.category
+            if category and category not in categories and category not in plan.missing_categories:
+                plan.missing_categories.append(category)
+            level = _level(plan, parsed_goal, levels)
+            department_plan.goals.append(_goal_plan(parsed_goal, order, level, goals.get(parsed_goal.number)))
+        numbers = {g.number for g in parsed_department.goals}
+        department_plan.untouched = [number for number in goals if number not in numbers]
+        plan.departments.append(department_plan)
+
+
+_LEADING_NUMBER = re.compile(r"^(\d+)\s*[:：.．、]?\s*(.*)$", re.DOTALL)
+
+
+def resolve_level(written: str, levels) -> AchievementLevel | None:
+    """「3」, 「3 目標をほぼ達成」 or 「目標をほぼ達成」 (全角 too) → the level; None if there is none such."""
+    text = unicodedata.normalize("NFKC", written).strip()
+    match = _LEADING_NUMBER.match(text)
+    for level in levels:
+        if (
+            match
+            and int(match[1]) == level.number
+            and (not match[2] or squeeze(match[2]) == squeeze(level.label))
+        ):
+            return level
+        if not match and squeeze(text) == squeeze(level.label):
+            return level
+    return None
+
+
+def _level(plan, parsed_goal: ParsedGoal, levels) -> AchievementLevel | None:
+    if not parsed_goal.achievement:
+        return None
+    level = resolve_level(parsed_goal.achievement, levels)
+    if level is None:
+        known = "、".join(str(level) for level in levels) or "（達成度が登録されていません）"
+        column = plan.parsed.columns.get("achievement") or plan.parsed.columns.get("result")
+        plan.problems.append(
+            Problem(
+                f"達成度「{parsed_goal.achievement[:30]}」はありません。使える達成度：{known}",
+                plan.parsed.worksheet,
+                parsed_goal.row,
+                column,
+            )
+        )
+    return level
+
+
+def _goal_plan(parsed_goal: ParsedGoal, order: int, level, goal: Goal | None) -> GoalPlan:
+    values = {
+        "order": order,
+        "category": parsed_goal.category,
+        "text": parsed_goal.text,
+        "result": parsed_goal.result,
+        "achievement": level.number if level else None,
+    }
+    plan = GoalPlan(CREATE, parsed_goal.number, parsed_goal.row, values, goal=goal)
+    if goal is None:
+        return plan
+    old = {
+        "order": goal.order,
+        "category": goal.category.name if goal.category else None,
+        "text": goal.text,
+        "result": goal.result,
+        "achievement": goal.achievement.number if goal.achievement else None,
+    }
+    for key in ("result", "achievement"):
+        if values[key] in ("", None) and old[key] not in ("", None):
+            values[key] = old[key]
+            plan.kept.append(FIELD_LABELS[key])
+    plan.changes = [
+        FieldChange(FIELD_LABELS[key], _shown(old[key]), _shown(values[key]))
+        for key in FIELD_LABELS
+        if old[key] != values[key]
+    ]
+    plan.kind = CHANGE if plan.changes else UNCHANGED
+    return plan
+
+
+def _shown(value) -> str:
+    return "（なし）" if value in ("", None) else str(value)
+
+
+def _plan_policies(plan: ImportPlan) -> None:
+    if plan.parsed.policies is None:
+        plan.notes.append("ブックに方針（①〜）の欄がないため、方針は読み込みません。")
+        return
+    existing = {p.number: p for p in plan.sheet.policies.all()} if plan.sheet else {}
+    seen = set()
+    for parsed_policy in plan.parsed.policies:
+        if parsed_policy.number in seen:
+            plan.problems.append(
+                Problem("方針の番号が重複しています。", plan.parsed.worksheet, parsed_policy.row)
+            )
+            continue
+        seen.add(parsed_policy.number)
+        policy = existing.get(parsed_policy.number)
+        if policy is None:
+            kind = CREATE
+        else:
+            kind = UNCHANGED if policy.text == parsed_policy.text else CHANGE
+        plan.policies.append(
+            PolicyPlan(kind, parsed_policy.number, parsed_policy.text, policy.text if policy else "", policy)
+        )
+    plan.untouched_policies = sorted(number for number in existing if number not in seen)
+
+
+def _digest(plan: ImportPlan) -> str:
+    """Fingerprint of the plan and of every database row it was compared with."""
+    payload = {
+        "ward": plan.ward.pk,
+        "year": plan.fiscal_year,
+        "sheet": [plan.sheet.pk, plan.sheet.phase] if plan.sheet else None,
+        "departments": [
+            [
+                d.name,
+                d.department.pk if d.department else None,
+                [[g.kind, g.number, g.values, g.goal.pk if g.goal else None] for g in d.goals],
+                d.untouched,
+            ]
+            for d in plan.departments
+        ],
+        "policies": [[p.kind, p.number, p.text, p.old_text] for p in plan.policies],
+        "untouched_policies": plan.untouched_policies,
+        "missing": [plan.missing_departments, plan.missing_categories],
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def commit_import(
+    parsed: ParsedSheet,
+    ward_name: str,
+    fiscal_year: int,
+    *,
+    by=None,
+    create_missing: bool = False,
+    expected_digest: str | None = None,
+) -> ImportPlan:
+    """Write the workbook's content in one transaction, or raise ImportRefused and write nothing."""
+    with transaction.atomic():
+        plan = build_plan(parsed, ward_name, fiscal_year, lock=True)
+        if plan.problems:
+            raise ImportRefused("問題があるため、読み込みませんでした。", plan.problems)
+        if expected_digest is not None and plan.digest != expected_digest:
+            raise StalePlan(
+                "確認画面を表示した後に、取組シートの内容が変わりました。何も書き込んでいません。"
+                "新しい内容で確認し直してください。"
+            )
+        if plan.has_missing and not create_missing:
+            raise MissingNotConfirmed(_missing_message(plan))
+        _apply(plan, by)
+    return plan
+
+
+def _missing_message(plan: ImportPlan) -> str:
+    parts = []
+    if plan.missing_departments:
+        parts.append("部署：" + "、".join(plan.missing_departments))
+    if plan.missing_categories:
+        parts.append("区分：" + "、".join(plan.missing_categories))
+    return (
+        f"{plan.ward}に登録されていないものがあります（{' / '.join(parts)}）。"
+        "作成してよければ、作成することを確認してから読み込んでください。"
+    )
+
+
+def _apply(plan: ImportPlan, by) -> None:
+    now = timezone.now()
+    sheet = plan.sheet or Sheet.objects.create(ward=plan.ward, fiscal_year=plan.fiscal_year)
+    categories = _with_new_categories(plan.missing_categories)
+    departments = _with_new_departments(plan)
+    levels = {level.number: level for level in AchievementLevel.objects.all()}
+    reported = set(DepartmentReport.objects.filter(sheet=sheet).values_list("department_id", flat=True))
+    bulk_create_with_history(
+        [DepartmentReport(sheet=sheet, department=d) for d in departments.values() if d.pk not in reported],
+        DepartmentReport,
+        default_user=by,
+        default_change_reason=CHANGE_REASON,
+    )
+    created, changed = [], []
+    for department_plan in plan.departments:
+        department = departments[department_plan.name]
+        for goal_plan in department_plan.goals:
+            if goal_plan.kind == UNCHANGED:
+                continue
+            goal = goal_plan.goal or Goal(sheet=sheet, department=department, number=goal_plan.number)
+            values = goal_plan.values
+            goal.order, goal.text, goal.result = values["order"], values["text"], values["result"]
+            goal.category = categories[values["category"]] if values["category"] else None
+            goal.achievement = levels[values["achievement"]] if values["achievement"] else None
+            goal.updated_at, goal.updated_by = now, by
+            if goal.pk:
+                goal.version += 1
+                changed.append(goal)
+            else:
+                created.append(goal)
+    bulk_create_with_history(created, Goal, default_user=by, default_change_reason=CHANGE_REASON)
+    bulk_update_with_history(
+        changed,
+        Goal,
+        ["order", "category", "text", "result", "achievement", "version", "updated_at", "updated_by"],
+        default_user=by,
+        default_change_reason=CHANGE_REASON,
+    )
+    _apply_policies(plan, sheet)
+
+
+def _with_new_categories(names) -> dict[str, Category]:
+    categories = {c.name: c for c in Category.objects.all()}
+    start = max((c.order for c in categories.values()), default=0)
+    new = [Category(name=name, order=start + 10 * i) for i, name in enumerate(names, 1)]
+    categories.update((c.name, c) for c in Category.objects.bulk_create(new))
+    return categories
+
+
+def _with_new_departments(plan: ImportPlan) -> dict[str, Department]:
+    """Every department of the plan by its name in the plan; new ones go after the ward's last."""
+    start = plan.ward.departments.aggregate(last=Max("order"))["last"] or 0
+    new = [
+        Department(ward=plan.ward, name=d.name, order=start + 10 * i)
+        for i, d in enumerate((d for d in plan.departments if d.department is None), 1)
+    ]
+    created = {d.name: d for d in Department.objects.bulk_create(new)}
+    return {d.name: d.department or created[d.name] for d in plan.departments}
+
+
+def _apply_policies(plan: ImportPlan, sheet: Sheet) -> None:
+    new = [
+        ServicePolicy(sheet=sheet, number=p.number, text=p.text) for p in plan.policies if p.kind == CREATE
+    ]
+    ServicePolicy.objects.bulk_create(new)
+    changed = [p.policy for p in plan.policies if p.kind == CHANGE]
+    for policy_plan in plan.policies:
+        if policy_plan.kind == CHANGE:
+            policy_plan.policy.text = policy_plan.text
+    ServicePolicy.objects.bulk_update(changed, ["text"])
