@@ -69,7 +69,7 @@ def upload(request):
             ward=form.cleaned_data["ward"].name,
             fiscal_year=form.cleaned_data["fiscal_year"],
             filename=form.cleaned_data["file"].name,
-            worksheet=form.cleaned_data["parsed"].worksheet,
+            worksheet=form.cleaned_data["worksheet"] or None,
         )
         return redirect("goals:import_preview", token=stored.token)
     return render(request, "goals/import_upload.html", {"form": form})
