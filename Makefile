@@ -53,3 +53,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Import timings: the seed workbook and a 10x one, on a throwaway SQLite database.
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python scripts/bench_import.py

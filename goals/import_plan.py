@@ -235,8 +235,10 @@ def _plan_goals(plan: ImportPlan) -> None:
             category = parsed_goal.category
             if category and category not in categories and category not in plan.missing_categories:
                 plan.missing_categories.append(category)
-            level = _level(plan, parsed_goal, levels)
-            department_plan.goals.append(_goal_plan(parsed_goal, order, level, goals.get(parsed_goal.number)))
+            written, result = _level_and_result(plan, parsed_goal, levels)
+            level = _level(plan, parsed_goal, written, levels)
+            goal_plan = _goal_plan(parsed_goal, order, level, result, goals.get(parsed_goal.number))
+            department_plan.goals.append(goal_plan)
         numbers = {g.number for g in parsed_department.goals}
         department_plan.untouched = [number for number in goals if number not in numbers]
         plan.departments.append(department_plan)
@@ -261,16 +263,31 @@ def resolve_level(written: str, levels) -> AchievementLevel | None:
     return None
 
 
-def _level(plan, parsed_goal: ParsedGoal, levels) -> AchievementLevel | None:
-    if not parsed_goal.achievement:
+def _level_and_result(plan, parsed_goal: ParsedGoal, levels) -> tuple[str, str]:
+    """The level as written and the result text.
+
+    Without a 達成度 column (our own export), the result cell starts with the
+    level's line 「3 目標をほぼ達成」 when one is set, then the result text.
+    """
+    if "achievement" in plan.parsed.columns or parsed_goal.achievement:
+        return parsed_goal.achievement, parsed_goal.result
+    first, _, rest = parsed_goal.result.partition("\n")
+    for level in levels:
+        if squeeze(first) == squeeze(f"{level.number}{level.label}"):
+            return first.strip(), rest.strip()
+    return "", parsed_goal.result
+
+
+def _level(plan, parsed_goal: ParsedGoal, written: str, levels) -> AchievementLevel | None:
+    if not written:
         return None
-    level = resolve_level(parsed_goal.achievement, levels)
+    level = resolve_level(written, levels)
     if level is None:
         known = "、".join(str(level) for level in levels) or "（達成度が登録されていません）"
         column = plan.parsed.columns.get("achievement") or plan.parsed.columns.get("result")
         plan.problems.append(
             Problem(
-                f"達成度「{parsed_goal.achievement[:30]}」はありません。使える達成度：{known}",
+                f"達成度「{written[:30]}」はありません。使える達成度：{known}",
                 plan.parsed.worksheet,
                 parsed_goal.row,
                 column,
@@ -279,12 +296,12 @@ def _level(plan, parsed_goal: ParsedGoal, levels) -> AchievementLevel | None:
     return level
 
 
-def _goal_plan(parsed_goal: ParsedGoal, order: int, level, goal: Goal | None) -> GoalPlan:
+def _goal_plan(parsed_goal: ParsedGoal, order: int, level, result: str, goal: Goal | None) -> GoalPlan:
     values = {
         "order": order,
         "category": parsed_goal.category,
         "text": parsed_goal.text,
-        "result": parsed_goal.result,
+        "result": result,
         "achievement": level.number if level else None,
     }
     plan = GoalPlan(CREATE, parsed_goal.number, parsed_goal.row, values, goal=goal)

@@ -10,13 +10,13 @@ HEADER = ["部署名", "番号", "区分", "目標及び具体的な取組内容
 FIRST_GOAL_ROW = 4  # title on row 1, blank row 2, header on row 3
 
 
-def small_workbook(goal_rows, sheet_title="取組シート") -> bytes:
+def small_workbook(goal_rows, sheet_title="取組シート", header=HEADER) -> bytes:
     """A sheet with a title, the header on row 3 and the given goal rows from row 4."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = sheet_title
     sheet["A1"] = "令和7年度向上指針取組シート"
-    for column, label in enumerate(HEADER, 1):
+    for column, label in enumerate(header, 1):
         sheet.cell(3, column, label)
     for offset, row in enumerate(goal_rows):
         for column, value in enumerate(row, 1):

@@ -12,7 +12,7 @@ from goals.import_plan import commit_import
 from goals.importers import read_workbook
 from goals.models import Category, DepartmentReport, Goal
 from goals.synthetic import build_synthetic_sheet
-from tests.bad_workbooks import small_workbook, workbook_from_database
+from tests.bad_workbooks import HEADER, small_workbook, workbook_from_database
 from tests.import_helpers import fixture_content, full_dump, sheet_content
 from tests.seed_workbooks import build_seed_workbook
 
@@ -66,6 +66,23 @@ def test_changes_are_listed_by_field(seed, tmp_path):
     goal = Goal.objects.get(department__name="総務課", number="1")
     assert (goal.result, goal.achievement.number) == ("実施しました", 3)
     assert Goal.objects.count() == 42
+
+
+@pytest.mark.parametrize(
+    ("cell", "result", "level"),
+    [
+        ("3 目標をほぼ達成\n窓口で丁寧に説明しました。", "窓口で丁寧に説明しました。", 3),
+        ("３　目標をほぼ達成", "", 3),
+        ("1 件の苦情がありましたが、\n改善しました。", "1 件の苦情がありましたが、\n改善しました。", None),
+    ],
+)
+def test_level_on_the_first_line_of_the_result_cell(seed, tmp_path, cell, result, level):
+    """Our own export writes 「<number> <label>」 as the result cell's first line when there is no 達成度 column."""
+    text = Goal.objects.get(department__name="総務課", number="1").text
+    rows = [["総務課", "1", "共通", text, cell]]
+    run(write(tmp_path, small_workbook(rows, header=HEADER[:5])), ward="幸区", year=2025)
+    goal = Goal.objects.get(department__name="総務課", number="1")
+    assert (goal.result, goal.achievement.number if goal.achievement else None) == (result, level)
 
 
 def test_blank_result_in_the_workbook_keeps_what_was_typed(seed, tmp_path):
