@@ -318,8 +318,15 @@ def _goal_plan(parsed_goal: ParsedGoal, order: int, level, result: str, goal: Go
         if values[key] in ("", None) and old[key] not in ("", None):
             values[key] = old[key]
             plan.kept.append(FIELD_LABELS[key])
+    shown_levels = {goal.achievement.number: str(goal.achievement)} if goal.achievement else {}
+    if level is not None:
+        shown_levels[level.number] = str(level)
     plan.changes = [
-        FieldChange(FIELD_LABELS[key], _shown(old[key]), _shown(values[key]))
+        FieldChange(
+            FIELD_LABELS[key],
+            _shown(shown_levels.get(old[key], old[key]) if key == "achievement" else old[key]),
+            _shown(shown_levels.get(values[key], values[key]) if key == "achievement" else values[key]),
+        )
         for key in FIELD_LABELS
         if old[key] != values[key]
     ]
