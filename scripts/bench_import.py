@@ -47,7 +47,8 @@ def workbooks() -> dict[str, tuple[bytes, str, int]]:
 
 
 def time_import(data: bytes, ward: str, year: int, goals: int) -> tuple[float, float, float]:
-    from goals.import_plan import build_plan, commit_import
+    from goals.import_commit import commit_import
+    from goals.import_plan import build_plan
     from goals.importers import read_workbook
     from goals.models import Category
 

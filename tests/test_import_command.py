@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from goals.import_plan import commit_import
+from goals.import_commit import commit_import
 from goals.importers import read_workbook
 from goals.models import Category, DepartmentReport, Goal
 from goals.synthetic import build_synthetic_sheet
@@ -139,3 +139,22 @@ def test_commit_queries_do_not_grow_with_the_sheet(seed, django_assert_num_queri
         assert plan.created == goals
     assert expected_commit_queries(42, 15) == 17
     assert len(sheet_content("試験区", 2026)["goals"]) == 420
+
+
+def test_commit_is_all_or_nothing(bare_ward, monkeypatch):
+    """A failure after the sheet, departments and reports were written rolls all of them back."""
+    from goals import import_commit
+
+    real = import_commit.bulk_create_with_history
+
+    def fail_on_goals(objs, model, **kwargs):
+        if model is Goal:
+            raise RuntimeError("disk full")
+        return real(objs, model, **kwargs)
+
+    monkeypatch.setattr(import_commit, "bulk_create_with_history", fail_on_goals)
+    parsed = read_workbook(build_seed_workbook(), Category.objects.values_list("name", flat=True))
+    before = full_dump()
+    with pytest.raises(RuntimeError):
+        commit_import(parsed, "幸区", 2025, create_missing=True)
+    assert full_dump() == before

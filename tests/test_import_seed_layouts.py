@@ -2,7 +2,8 @@
 
 import pytest
 
-from goals.import_plan import build_plan, commit_import
+from goals.import_commit import commit_import
+from goals.import_plan import build_plan
 from goals.importers import read_workbook
 from goals.models import Category, Sheet
 from tests.import_helpers import fixture_content, sheet_content

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Membership, Ward
 
 from .. import import_store
+from ..import_commit import ImportRefused, commit_import
 from ..import_forms import ImportConfirmForm, ImportUploadForm
-from ..import_plan import ImportRefused, build_plan, commit_import
+from ..import_plan import build_plan
 from ..importers import WorkbookError, read_workbook
 from ..models import Category
 

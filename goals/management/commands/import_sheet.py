@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from goals.import_plan import CHANGE, CREATE, ImportRefused, build_plan, commit_import
+from goals.import_commit import ImportRefused, commit_import
+from goals.import_plan import CHANGE, CREATE, build_plan
 from goals.importers import WorkbookError, read_workbook
 from goals.models import Category
 
