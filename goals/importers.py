@@ -265,7 +265,7 @@ def _read_table(parsed: ParsedSheet, rows, known_categories) -> None:
     parsed.columns = {key: get_column_letter(index + 1) for key, index in layout.columns.items()}
     _read_preamble(parsed, rows[:header_index])
     departments: dict[str, ParsedDepartment] = {}
-    named: tuple[str, int] | None = None  # the department named last, and where
+    current = None
     for index in range(layout.first_data_row, len(rows)):
         row_number = index + 1
         row = rows[index]
@@ -283,27 +283,15 @@ def _read_table(parsed: ParsedSheet, rows, known_categories) -> None:
         if squeeze(name) in HEADER_LABELS["department"]:
             continue  # the header repeated on a later page
         if name:
-            named = (name, row_number)
+            # A department row without a goal is kept: the sheet lists the department, goals to come.
+            current = _department(parsed, departments, name, row_number)
         goal = _goal(parsed, row_number, cell, span, known_categories)
         if goal is None:
             continue
-        if named is None:
+        if current is None:
             parsed.problem("最初の目標に部署名がありません。", row_number, "department")
             continue
-        _add_goal(parsed, _department(parsed, departments, *named), goal)
-    for name, row_number in _named_without_goals(rows, layout, departments):
-        parsed.notes.append(f"{row_number}行目：部署「{name}」に目標がないため、読み込みません。")
-
-
-def _named_without_goals(rows, layout, departments):
-    position = layout.columns["department"]
-    for index in range(layout.first_data_row, len(rows)):
-        row = rows[index]
-        name = "".join(
-            line.strip() for line in cell_text(row[position] if position < len(row) else None).splitlines()
-        )
-        if name and squeeze(name) not in departments and squeeze(name) not in HEADER_LABELS["department"]:
-            yield name, index + 1
+        _add_goal(parsed, current, goal)
 
 
 def _department(parsed, departments, name, row_number) -> ParsedDepartment:
