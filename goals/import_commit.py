@@ -103,6 +103,7 @@ def _apply(plan: ImportPlan, by) -> None:
                 changed.append(goal)
             else:
                 created.append(goal)
+    # Bulk writes skip Goal.save() and its same-ward check: every department here is plan.ward's.
     bulk_create_with_history(created, Goal, default_user=by, default_change_reason=CHANGE_REASON)
     bulk_update_with_history(
         changed,

@@ -5,7 +5,9 @@ from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from departments.models import Department
 from goals.models import DepartmentReport, Goal, ServicePolicy
@@ -83,3 +85,17 @@ def full_dump() -> str:
     out = StringIO()
     call_command("dumpdata", "--all", "--indent=0", stdout=out)
     return out.getvalue()
+
+
+def web_dump() -> str:
+    """A full dump but the session table, where a successful upload keeps its preview token by design."""
+    out = StringIO()
+    call_command("dumpdata", "--all", "--indent=0", "--exclude=sessions", stdout=out)
+    return out.getvalue()
+
+
+def upload(client, data, ward="幸区", year=2025):
+    return client.post(
+        reverse("goals:import_upload"),
+        {"ward": ward, "fiscal_year": year, "file": SimpleUploadedFile("torikumi.xlsx", data)},
+    )

@@ -5,10 +5,8 @@ database is compared as a full dumpdata before and after.
 """
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from tests.bad_workbooks import (
     broken_xml_workbook,
@@ -20,7 +18,7 @@ from tests.bad_workbooks import (
     truncated_workbook,
     zip_bomb,
 )
-from tests.import_helpers import full_dump
+from tests.import_helpers import full_dump, upload, web_dump
 
 MB = 1024 * 1024
 
@@ -122,23 +120,6 @@ def test_command_does_not_create_unknown_departments_without_create_missing(seed
     with pytest.raises(CommandError, match=r"未登録の部署・区分があるため、中止しました。.*--create-missing"):
         call_command("import_sheet", str(path), ward="幸区", year=2025)
     assert full_dump() == before
-
-
-# The web path: the dump leaves out the session table, where a successful
-# upload keeps its preview token by design; every business table is compared.
-def web_dump():
-    from io import StringIO
-
-    out = StringIO()
-    call_command("dumpdata", "--all", "--indent=0", "--exclude=sessions", stdout=out)
-    return out.getvalue()
-
-
-def upload(client, data, ward="幸区", year=2025):
-    return client.post(
-        reverse("goals:import_upload"),
-        {"ward": ward, "fiscal_year": year, "file": SimpleUploadedFile("torikumi.xlsx", data)},
-    )
 
 
 @pytest.mark.parametrize(("make", "message"), FILE_CASES.values(), ids=FILE_CASES.keys())

@@ -13,9 +13,8 @@ from goals.models import Goal, Sheet
 from goals.synthetic import build_synthetic_sheet
 from goals.uploads import SizeLimitedUploadHandler
 from tests.bad_workbooks import small_workbook, workbook_from_database
-from tests.import_helpers import sheet_content
+from tests.import_helpers import sheet_content, upload, web_dump
 from tests.seed_workbooks import build_seed_workbook
-from tests.test_import_bad_input import upload, web_dump
 
 UPLOAD = reverse("goals:import_upload")
 
