@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 DEV := DJANGO_DEBUG=true
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
+BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run test lint install os-deps os-deps-test lock fixtures demo-passwords clean
+.PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -31,12 +32,25 @@ run: install
 	@echo "http://127.0.0.1:8000/ で起動します（停止は Ctrl+C）。"
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
 
+# Production: gunicorn + WhiteNoise, DEBUG off. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS
+# (settings refuse to start without them); see README "Deployment".
+serve: install
+	$(MANAGE) check --deploy
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config gunicorn.conf.py kojo_shishin.wsgi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
 
-test: install os-deps-test lint
+# axe-core and the Nu HTML checker, pinned in tools/browser/package-lock.json.
+$(BROWSER_TOOLS): tools/browser/package-lock.json
+	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+test: install os-deps-test $(BROWSER_TOOLS) lint
 	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # New passwords for the demo accounts (development databases only).

@@ -86,6 +86,14 @@ class Department(models.Model):
     def is_retired(self):
         return self.retired_on is not None
 
+    def is_edited_by(self, user) -> bool:
+        """入力担当 of this department (an editor membership) or a superuser."""
+        if user.is_superuser:
+            return True
+        return Membership.objects.filter(
+            user_id=user.pk, department=self, role=Membership.Role.EDITOR
+        ).exists()
+
 
 class Membership(models.Model):
     """Who works in which department, and whether they enter or review."""

@@ -3,7 +3,7 @@ from django.template.defaultfilters import truncatechars
 from simple_history.admin import SimpleHistoryAdmin
 
 from .flat_io import FlatImportExportAdmin
-from .models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy, Sheet
+from .models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
 from .resources import GoalResource
 
 
@@ -68,3 +68,11 @@ class DepartmentReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["department", "sheet__ward", "status_changed_by"]
     list_filter = ["sheet__ward", "sheet__fiscal_year", "status", "department"]
     search_fields = ["department__name"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["date", "report", "recipients", "sent_at"]
+    list_select_related = ["report__sheet__ward", "report__department"]
+    list_filter = ["date"]
+    readonly_fields = ["report", "date", "recipients", "sent_at"]

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from departments.models import Department, Ward
 
 from .wareki import CIRCLED_NUMBERS, fiscal_year_label
+from .workflow import GoalEditing, ReportWorkflow, SheetWorkflow
 
 # Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
 FIRST_FISCAL_YEAR = 1989
@@ -85,7 +86,7 @@ class SheetQuerySet(models.QuerySet):
         return self.get(ward__name=ward_name, fiscal_year=fiscal_year)
 
 
-class Sheet(models.Model):
+class Sheet(SheetWorkflow, models.Model):
     """取組シート: one per ward and fiscal year."""
 
     class Phase(models.TextChoices):
@@ -193,7 +194,7 @@ class GoalManager(models.Manager):
         )
 
 
-class Goal(models.Model):
+class Goal(GoalEditing, models.Model):
     """区役所サービス向上目標: one goal of a department on a sheet, and its result."""
 
     sheet = models.ForeignKey(
@@ -286,7 +287,7 @@ class DepartmentReportManager(models.Manager):
         )
 
 
-class DepartmentReport(models.Model):
+class DepartmentReport(ReportWorkflow, models.Model):
     """A department's part of a sheet: the unit that is submitted and reviewed."""
 
     class Status(models.TextChoices):
@@ -340,3 +341,25 @@ class DepartmentReport(models.Model):
     def clean(self):
         if self.sheet_id and self.department_id:
             _check_same_ward(self.sheet, self.department)
+
+
+class ReminderLog(models.Model):
+    """One reminder mail run for a report on a day: the unique key stops a second mail that day."""
+
+    report = models.ForeignKey(
+        DepartmentReport, on_delete=models.CASCADE, related_name="reminders", verbose_name="部署の提出状況"
+    )
+    date = models.DateField("送信日")
+    recipients = models.TextField("送信先", blank=True)
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "催促メールの送信記録"
+        verbose_name_plural = "催促メールの送信記録"
+        ordering = ["-date", "report"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "date"], name="reminder_once_per_report_and_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} {self.date}"

@@ -1,13 +1,27 @@
 from django.urls import path
 
-from .views import carry_forward, imports
+from .views import board, carry_forward, goal_pages, imports, landing, reports
 
 app_name = "goals"
 
-urlpatterns: list = []
-
-# Workbooks in (upload → preview → confirm) and sheets into the next year.
-urlpatterns += [
+urlpatterns: list = [
+    # The year in the browser (issue 4): landing, department pages, goals, ward board.
+    path("", landing.home, name="home"),
+    path("reports/<int:pk>/", reports.report_detail, name="report"),
+    path("reports/<int:pk>/goals/new/", goal_pages.goal_new, name="goal_new"),
+    path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
+    path("reports/<int:pk>/return/", reports.report_return, name="report_return"),
+    path("reports/<int:pk>/confirm/", reports.report_confirm, name="report_confirm"),
+    path("goals/<int:pk>/", goal_pages.goal_detail, name="goal"),
+    path("goals/<int:pk>/edit/", goal_pages.goal_edit, name="goal_edit"),
+    path("goals/<int:pk>/result/", goal_pages.goal_result, name="goal_result"),
+    path("goals/<int:pk>/delete/", goal_pages.goal_delete, name="goal_delete"),
+    path("goals/<int:pk>/move/", goal_pages.goal_move, name="goal_move"),
+    path("board/<str:ward>/<int:year>/", board.ward_board, name="board"),
+    path("board/<str:ward>/<int:year>/advance/", board.board_advance, name="board_advance"),
+    path("board/<str:ward>/<int:year>/reopen/", board.board_reopen, name="board_reopen"),
+    path("board/<str:ward>/<int:year>/deadline/", board.board_deadline, name="board_deadline"),
+    # Workbooks in (upload → preview → confirm) and sheets into the next year (issue 5).
     path("imports/", imports.upload, name="import_upload"),
     path("imports/<slug:token>/", imports.preview, name="import_preview"),
     path("imports/<slug:token>/confirm/", imports.confirm, name="import_confirm"),

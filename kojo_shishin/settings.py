@@ -1,9 +1,11 @@
 """Settings for kojo_shishin, read from the environment (see README)."""
 
+import datetime
 import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from .env import env_bool, env_int, env_list, env_str, require
 
@@ -35,24 +37,40 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "import_export",
     "simple_history",
+    "kojo_shishin",  # project-wide management commands (backup, restore)
     "departments",
     "goals",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kojo_shishin.middleware.RequestSizeLimitMiddleware",
+    # Static files straight from the app process: no separate web server is needed on a closed network.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before LoginRequiredMiddleware: keeps a form posted after the session expired.
+    "goals.middleware.KeepPostAcrossLoginMiddleware",
     # Every page needs a signed-in user unless a view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so that it sees the failed sign-ins the views report.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kojo_shishin.urls"
@@ -67,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "goals.context_processors.results_deadlines",
             ],
         },
     },
@@ -118,6 +137,16 @@ LOGOUT_REDIRECT_URL = "login"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# In development and tests WhiteNoise serves straight from the source folders.
+WHITENOISE_USE_FINDERS = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
@@ -126,17 +155,81 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhost")
+# The address people open from links in mails (notifications, reminders).
+SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
+# Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # django-import-export: run each admin import in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# --- Sessions, sign-in protection, headers -------------------------------------------------
+
+# A working day of inactivity (8:30–17:15 plus margin); every request renews it.
+SESSION_COOKIE_AGE = 9 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# django-axes: lock an account on one client after repeated failures. The
+# message is the same whether or not the account exists (no user enumeration).
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+# Every byte the app serves comes from itself: no CDN, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Uploads (workbooks) are at most 10 MB; the request as a whole gets a little room for the form.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + 512 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- HTTPS ---------------------------------------------------------------------------------
+# Production serves over HTTPS, usually behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto. DJANGO_HTTPS=false is for a closed network without TLS (or a load test).
+HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
+if env_bool("DJANGO_BEHIND_PROXY", default=False):
+    # Trust the proxy's headers only when told a proxy is in front: anyone could send them.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# The browsers' preload list is for public domains; a ward office's intranet host cannot be on it.
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
 # Workbook imports (goals/importers.py). An upload larger than the limit is
-# dropped while it streams in (goals/uploads.py), never kept in memory or on disk.
-IMPORT_MAX_UPLOAD_BYTES = env_int("KOJO_IMPORT_MAX_UPLOAD_MB", 10) * 1024 * 1024
+# dropped while it streams in (goals/uploads.py), never kept in memory or on disk;
+# RequestSizeLimitMiddleware already refuses requests far beyond it.
+IMPORT_MAX_UPLOAD_BYTES = UPLOAD_MAX_BYTES
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("KOJO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
-DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
 FILE_UPLOAD_HANDLERS = [
     "goals.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

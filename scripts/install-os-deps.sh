@@ -18,6 +18,11 @@ has_lib libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)
 
 if [[ "${1:-}" == "--test" ]]; then
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  # Browser tests: Debian's Chromium (Playwright's own download cannot work on a closed network),
+  # Java for the Nu HTML checker, npm to vendor axe-core and vnu-jar.
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v java >/dev/null || missing+=(default-jre-headless)
+  command -v npm >/dev/null || missing+=(npm)
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -93,6 +93,37 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- The year in the browser (issue 4) ---
+
+
+@pytest.fixture
+def kumin_report(seed):
+    """区民課's report on the seed sheet: the editor persona's department page."""
+    from goals.models import DepartmentReport
+
+    return DepartmentReport.objects.get(sheet=seed, department__name="区民課")
+
+
+@pytest.fixture
+def levels(seed):
+    from goals.models import AchievementLevel
+
+    return list(AchievementLevel.objects.order_by("number"))
+
+
+def fill_results(report, by=None, level_number=3):
+    """Give every goal of a department a result and an achievement level (direct writes, no workflow)."""
+    from goals.models import AchievementLevel, Goal
+
+    level = AchievementLevel.objects.get(number=level_number)
+    Goal.objects.filter(sheet=report.sheet, department=report.department).update(
+        result="窓口アンケートで満足度90％を達成しました。", achievement=level, updated_by=by
+    )
+
+
+# --- Importing workbooks, carrying forward (issue 5) ---
+
+
 @pytest.fixture
 def bare_ward(db):
     """幸区 with the 区分 and 達成度 fixtures but no department or sheet yet: what a first import meets."""

@@ -20,7 +20,7 @@ def _sheet(request, ward, year):
 def carry_forward(request, ward, year):
     sheet = _sheet(request, ward, year)
     if not sheet.ward.is_reviewed_by(request.user):
-        return reviewer_only(request, sheet.ward)
+        raise reviewer_only(sheet.ward)
     if request.method == "POST":
         try:
             plan = carry_into_next_year(sheet, by=request.user)

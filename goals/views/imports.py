@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,16 +28,20 @@ def importable_wards(user):
     ).distinct()
 
 
-def reviewer_only(request, ward=None):
-    """403 for a member of the ward who does not review it: they may read, not import."""
-    return render(request, "goals/reviewer_only.html", {"ward": ward}, status=403)
+def reviewer_only(ward=None):
+    """403 for a member of the ward who does not review it: they may read, not import or carry forward."""
+    whose = f"{ward}の" if ward else ""
+    return PermissionDenied(
+        f"取組シートの読み込みと次年度への引き継ぎは、{whose}取りまとめ担当（総務課など）だけが行えます。"
+        "必要な場合は、取りまとめ担当に依頼してください。"
+    )
 
 
 def _refuse(request):
-    """Outsiders (no ward at all) get 404; members of a ward who review none get 403."""
+    """Outsiders (no ward at all) get 404; members of a ward who review none get 403. Always raises."""
     if not Ward.objects.for_user(request.user).exists():
         raise Http404("この画面はありません。")
-    return reviewer_only(request)
+    raise reviewer_only()
 
 
 def _stored_upload(request, token):
@@ -54,7 +59,7 @@ def _stored_upload(request, token):
 def upload(request):
     wards = importable_wards(request.user)
     if not wards.exists():
-        return _refuse(request)
+        _refuse(request)
     initial = {"ward": request.GET.get("ward"), "fiscal_year": request.GET.get("year")}
     form = ImportUploadForm(
         request.POST or None,

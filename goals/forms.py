@@ -1,0 +1,141 @@
+"""Forms of the department page, the goal pages and the ward board."""
+
+from django import forms
+
+from .models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
+
+
+class Form(forms.Form):
+    """Labels without Django's trailing colon: the Japanese pages read 「達成度」, not 「達成度:」."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class VersionField(forms.IntegerField):
+    """The goal version the form was opened on: the save is refused if it moved on."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, error_messages={"required": "画面を開き直してください。"}, **kwargs)
+
+
+class GoalForm(Form):
+    number = forms.CharField(
+        label="番号",
+        max_length=GOAL_NUMBER_MAX,
+        help_text="「1」「2・3」のように、取組シートに載る番号を入力します。",
+        error_messages={"required": "番号を入力してください。"},
+    )
+    category = forms.ModelChoiceField(
+        label="区分",
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label="（区分なし）",
+    )
+    text = forms.CharField(
+        label="目標及び具体的な取組内容",
+        max_length=GOAL_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "目標の内容を入力してください。"},
+    )
+    version = VersionField(required=False)
+
+    def __init__(self, *args, report, goal=None, **kwargs):
+        self.report = report
+        self.goal = goal
+        super().__init__(*args, **kwargs)
+        if goal is not None:
+            self.fields["version"].required = True
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        taken = Goal.objects.filter(
+            sheet_id=self.report.sheet_id, department_id=self.report.department_id, number=number
+        )
+        if self.goal is not None:
+            taken = taken.exclude(pk=self.goal.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"番号「{number}」はこの部署で既に使われています。")
+        return number
+
+
+class AchievementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, level):
+        return f"{level.number}　{level.label}"
+
+
+class ResultForm(Form):
+    result = forms.CharField(
+        label="実施結果",
+        max_length=RESULT_TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="途中でも「下書き保存」できます。提出するまでは何度でも直せます。",
+    )
+    achievement = AchievementChoiceField(
+        label="達成度",
+        queryset=AchievementLevel.objects.all(),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    version = VersionField()
+
+
+class DeleteGoalForm(Form):
+    version = VersionField()
+
+
+class MoveGoalForm(Form):
+    direction = forms.ChoiceField(choices=[("up", "上へ"), ("down", "下へ")])
+
+
+class ReturnForm(Form):
+    reason = forms.CharField(
+        label="差戻しの理由",
+        max_length=RESULT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="部署のページに表示され、部署の入力担当にメールで届きます。",
+        error_messages={"required": "差戻しの理由を入力してください。"},
+    )
+
+
+class AdvanceForm(Form):
+    override_reason = forms.CharField(
+        label="確認済みでない部署があるまま確定する理由",
+        max_length=RESULT_TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="全部署が確認済みなら空欄のままで確定できます。",
+    )
+
+
+class ReopenForm(Form):
+    reason = forms.CharField(
+        label="段階を戻す理由",
+        max_length=RESULT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="履歴に記録されます。",
+        error_messages={"required": "段階を戻す理由を入力してください。"},
+    )
+
+
+class DeadlineForm(Form):
+    results_deadline = forms.DateField(
+        label="実施結果の提出期限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="空欄にすると期限なしになります。",
+        error_messages={"invalid": "日付を正しく入力してください（例：2026-04-30）。"},
+    )
+
+
+class StatusFilterForm(Form):
+    status = forms.ChoiceField(label="状況で絞り込む", required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "すべて"), *choices]

@@ -1,0 +1,42 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from goals.reminders import send_due_reminders
+from goals.wareki import date_label
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"日付「{text}」を読めません。YYYY-MM-DD の形で指定してください（例：2026-04-23）。"
+        ) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "実施結果を提出していない部署の入力担当に、提出期限の7日前・1日前と、期限後の平日（土日祝・年末年始を除く）"
+        "に催促メールを送ります。同じ日に同じ部署へ二度は送りません。毎日 cron で実行してください。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", type=_date, help="この日として実行する（YYYY-MM-DD、既定は今日）")
+
+    def handle(self, *args, date=None, **options):
+        today = date or timezone.localdate()
+        sent, skipped = send_due_reminders(today)
+        self.stdout.write(f"{date_label(today)}の催促メール")
+        for item in sent:
+            report = item.report
+            to = "、".join(item.recipients) or "（メールアドレスのある入力担当がいません）"
+            self.stdout.write(
+                f"送信：{report.sheet.ward} {report.sheet.fiscal_year_label} {report.department}"
+                f"（{report.get_status_display()}）→ {to}"
+            )
+        for report in skipped:
+            self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}")
+        if not sent and not skipped:
+            self.stdout.write("本日送る催促メールはありません。")

@@ -1,0 +1,95 @@
+"""The ward board (取りまとめ): every department's status, the tally, the sheet's phase."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import access
+from ..board import board, status_counts
+from ..forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
+from ..history import sheet_history
+from ..models import DepartmentReport, Sheet
+from ..workflow import WorkflowError
+
+
+def _render(request, sheet, status=200, **forms):
+    rows, tally = board(sheet)
+    counts = status_counts(rows)
+    status_form = StatusFilterForm(request.GET or None, choices=DepartmentReport.Status.choices)
+    chosen = status_form.cleaned_data["status"] if status_form.is_valid() else ""
+    shown = [r for r in rows if r.report.status == chosen] if chosen else rows
+    context = {
+        "sheet": sheet,
+        "rows": shown,
+        "all_rows": rows,
+        "tally": tally,
+        "tally_total": sum(bar.count for bar in tally),
+        "tally_height": 28 * len(tally),
+        "status_counts": counts,
+        "status_form": status_form,
+        "chosen_status": dict(DepartmentReport.Status.choices).get(chosen, ""),
+        "other_sheets": Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year"),
+        "history": sheet_history(sheet),
+        "advance_form": forms.get("advance_form") or AdvanceForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "deadline_form": forms.get("deadline_form")
+        or DeadlineForm(initial={"results_deadline": sheet.results_deadline}),
+        "unconfirmed": sum(1 for r in rows if r.report.status != DepartmentReport.Status.CONFIRMED),
+    }
+    return render(request, "goals/board.html", context, status=status)
+
+
+def ward_board(request, ward, year):
+    """Every department of the ward for one sheet; only the ward's reviewers."""
+    return _render(request, access.sheet_for_reviewer(request.user, ward, year))
+
+
+def _back(sheet):
+    return redirect("goals:board", ward=sheet.ward.name, year=sheet.fiscal_year)
+
+
+@require_POST
+def board_advance(request, ward, year):
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    form = AdvanceForm(request.POST)
+    if form.is_valid():
+        try:
+            sheet.advance(by=request.user, override_reason=form.cleaned_data["override_reason"])
+        except WorkflowError as error:
+            form.add_error(
+                "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None, error.message
+            )
+        else:
+            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。")
+            return _back(sheet)
+    return _render(request, sheet, status=400, advance_form=form)
+
+
+@require_POST
+def board_reopen(request, ward, year):
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            sheet.reopen(by=request.user, reason=form.cleaned_data["reason"])
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に戻しました。")
+            return _back(sheet)
+    return _render(request, sheet, status=400, reopen_form=form)
+
+
+@require_POST
+def board_deadline(request, ward, year):
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            sheet.set_results_deadline(by=request.user, deadline=form.cleaned_data["results_deadline"])
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "実施結果の提出期限を保存しました。")
+            return _back(sheet)
+    return _render(request, sheet, status=400, deadline_form=form)

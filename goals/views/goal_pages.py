@@ -1,0 +1,201 @@
+"""A goal: its page with history, writing it (計画), its result (実施中), removing and ordering it."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import access
+from ..forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
+from ..history import goal_history
+from ..middleware import keeps_post_across_login, pop_kept_post
+from ..models import DepartmentReport
+from ..workflow import StaleGoalError, WorkflowError
+
+RESTORED = (
+    "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
+)
+
+
+def _back_to_department(report, goal=None):
+    url = reverse("goals:report", args=[report.pk])
+    return redirect(f"{url}#goal-{goal.pk}" if goal is not None else url)
+
+
+def _restored_initial(request, initial: dict) -> dict:
+    kept = pop_kept_post(request)
+    if kept is None:
+        return initial
+    messages.info(request, RESTORED)
+    return {**initial, **{name: values[-1] for name, values in kept.items() if values}}
+
+
+def _rebased(form_class, post, current, **kwargs):
+    """The person's submitted values, now aimed at the stored version, to save if they choose to."""
+    data = post.copy()
+    data["version"] = str(current.version)
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    return form
+
+
+def goal_detail(request, pk):
+    """One goal with its full history (who, when, old → new), and what the person may do with it."""
+    goal = access.goal_for_reader(request.user, pk)
+    report = DepartmentReport.objects.filter(sheet=goal.sheet, department=goal.department).first()
+    can_plan = can_result = False
+    if report is not None and goal.department.is_edited_by(request.user):
+        report.sheet = goal.sheet
+        can_plan = report.goals_locked_reason() is None
+        can_result = report.results_locked_reason() is None
+    context = {
+        "goal": goal,
+        "sheet": goal.sheet,
+        "report": report,
+        "can_plan": can_plan,
+        "can_result": can_result,
+        "history": goal_history(goal),
+    }
+    return render(request, "goals/goal_detail.html", context)
+
+
+@keeps_post_across_login
+def goal_new(request, pk):
+    report = access.report_for_editor(request.user, pk, purpose="goals")
+    initial = {}
+    if request.method != "POST":
+        initial = _restored_initial(request, initial)
+    form = GoalForm(request.POST or None, report=report, initial=initial)
+    if form.is_valid():
+        try:
+            goal = report.add_goal(
+                by=request.user,
+                number=form.cleaned_data["number"],
+                category=form.cleaned_data["category"],
+                text=form.cleaned_data["text"],
+            )
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"目標 {goal.number} を追加しました。")
+            return _back_to_department(report, goal)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "goals/goal_form.html",
+        {"form": form, "report": report, "sheet": report.sheet},
+        status=status,
+    )
+
+
+@keeps_post_across_login
+def goal_edit(request, pk):
+    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    initial = {
+        "number": goal.number,
+        "category": goal.category_id,
+        "text": goal.text,
+        "version": goal.version,
+    }
+    if request.method != "POST":
+        initial = _restored_initial(request, initial)
+    form = GoalForm(request.POST or None, report=report, goal=goal, initial=initial)
+    context = {"form": form, "report": report, "goal": goal, "sheet": report.sheet}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            goal.save_plan(
+                by=request.user,
+                expected_version=data["version"],
+                number=data["number"],
+                category=data["category"],
+                text=data["text"],
+            )
+        except StaleGoalError as conflict:
+            context["conflict"] = conflict
+            context["form"] = _rebased(GoalForm, request.POST, conflict.current, report=report, goal=goal)
+            return render(request, "goals/goal_form.html", context, status=409)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"目標 {goal.number} を保存しました。")
+            return _back_to_department(report, goal)
+    return render(request, "goals/goal_form.html", context, status=400 if form.is_bound else 200)
+
+
+def _next_goal(goal):
+    return (
+        goal.sheet.goals.filter(department_id=goal.department_id)
+        .filter(order__gte=goal.order)
+        .exclude(pk=goal.pk)
+        .exclude(order=goal.order, pk__lt=goal.pk)
+        .order_by("order", "pk")
+        .first()
+    )
+
+
+@keeps_post_across_login
+def goal_result(request, pk):
+    goal, report = access.goal_for_editor(request.user, pk, purpose="results")
+    initial = {"result": goal.result, "achievement": goal.achievement_id, "version": goal.version}
+    if request.method != "POST":
+        initial = _restored_initial(request, initial)
+    form = ResultForm(request.POST or None, initial=initial)
+    following = _next_goal(goal)
+    context = {"form": form, "report": report, "goal": goal, "sheet": report.sheet, "next_goal": following}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            goal.save_result(
+                by=request.user,
+                expected_version=data["version"],
+                result=data["result"],
+                achievement=data["achievement"],
+            )
+        except StaleGoalError as conflict:
+            context["conflict"] = conflict
+            context["form"] = _rebased(ResultForm, request.POST, conflict.current)
+            return render(request, "goals/goal_result_form.html", context, status=409)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"目標 {goal.number} の実施結果を保存しました（下書き）。")
+            if "save_and_next" in request.POST and following is not None:
+                return redirect("goals:goal_result", pk=following.pk)
+            return _back_to_department(report, goal)
+    return render(request, "goals/goal_result_form.html", context, status=400 if form.is_bound else 200)
+
+
+def goal_delete(request, pk):
+    """Asks first (GET), removes on POST, unless the goal changed since the question was shown."""
+    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    form = DeleteGoalForm(request.POST or None, initial={"version": goal.version})
+    context = {"form": form, "goal": goal, "report": report, "sheet": report.sheet}
+    if form.is_valid():
+        try:
+            goal.remove(by=request.user, expected_version=form.cleaned_data["version"])
+        except StaleGoalError:
+            messages.error(
+                request, "この目標は他の人が更新しました。内容を確認してから、もう一度削除してください。"
+            )
+            return redirect("goals:goal_delete", pk=goal.pk)
+        except WorkflowError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"目標 {goal.number} を削除しました。")
+        return _back_to_department(report)
+    return render(request, "goals/goal_confirm_delete.html", context, status=400 if form.is_bound else 200)
+
+
+@require_POST
+def goal_move(request, pk):
+    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    form = MoveGoalForm(request.POST)
+    if form.is_valid():
+        try:
+            goal.move(by=request.user, direction=form.cleaned_data["direction"])
+        except WorkflowError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "並べ替えの指定が正しくありません。")
+    return _back_to_department(report, goal)

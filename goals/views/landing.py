@@ -1,0 +1,74 @@
+from dataclasses import dataclass
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from departments.models import Membership, Ward
+
+from ..models import DepartmentReport, Sheet
+
+
+@dataclass
+class Destination:
+    label: str
+    detail: str
+    url: str
+
+
+def _destinations(user) -> tuple[list[Destination], list[str]]:
+    """Where each membership leads (latest sheet), and what has no sheet yet."""
+    found, missing = [], []
+    memberships = user.memberships.select_related("department__ward").order_by(
+        "department__ward__name", "department__order"
+    )
+    for m in memberships:
+        department, ward = m.department, m.department.ward
+        if m.role == Membership.Role.REVIEWER:
+            sheet = Sheet.objects.filter(ward=ward).order_by("-fiscal_year").first()
+            if sheet is None:
+                missing.append(f"{ward}（取りまとめ）")
+                continue
+            url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
+            found.append(Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url))
+        else:
+            report = (
+                DepartmentReport.objects.filter(department=department)
+                .select_related("sheet")
+                .order_by("-sheet__fiscal_year")
+                .first()
+            )
+            if report is None:
+                missing.append(f"{ward} {department}")
+                continue
+            url = reverse("goals:report", args=[report.pk])
+            found.append(
+                Destination(f"{ward} {department}", f"{report.sheet.fiscal_year_label} 目標と実施結果", url)
+            )
+    if user.is_superuser:
+        for ward in Ward.objects.all():
+            sheet = ward.sheets.order_by("-fiscal_year").first()
+            if sheet is not None:
+                url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
+                found.append(
+                    Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url)
+                )
+    unique = list({d.url: d for d in found}.values())
+    return unique, missing
+
+
+@require_safe
+def home(request):
+    """Land each person on their work: an editor on their department, a reviewer on the ward board."""
+    destinations, missing = _destinations(request.user)
+    if len(destinations) == 1 and not missing:
+        return redirect(destinations[0].url)
+    return render(
+        request,
+        "goals/home.html",
+        {
+            "destinations": destinations,
+            "missing": missing,
+            "has_membership": request.user.memberships.exists(),
+        },
+    )

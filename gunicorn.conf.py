@@ -1,0 +1,18 @@
+"""gunicorn settings for `make serve` (production). Override with KOJO_* environment variables."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("KOJO_BIND", "127.0.0.1:8000")
+# Processes, not shared memory: every worker reads state from the database, so
+# any number of workers (or machines) agree.
+workers = int(os.environ.get("KOJO_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("KOJO_THREADS", "2"))
+# A whole-ward PDF can take a few seconds on a small server.
+timeout = int(os.environ.get("KOJO_TIMEOUT", "60"))
+graceful_timeout = 30
+max_requests = 2000  # recycle workers so a slow leak in a native library cannot grow forever
+max_requests_jitter = 200
+accesslog = os.environ.get("KOJO_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("KOJO_FORWARDED_ALLOW_IPS", "127.0.0.1")
