@@ -16,7 +16,7 @@ from departments.resources import DepartmentResource
 from goals.models import Goal
 from goals.resources import GoalResource
 from tests.bad_workbooks import encrypted_workbook, zip_bomb
-from tests.import_helpers import full_dump
+from tests.import_helpers import full_dump, web_dump
 
 GOAL_COLUMNS = ["区", "年度", "部署名", "番号", "表示順", "区分", "目標及び具体的な取組内容", "実施結果", "達成度"]  # fmt: skip
 GOAL_FIELDS = ["ward", "sheet", "department", "number", "order", "category", "text", "result", "achievement"]
@@ -90,11 +90,11 @@ def admin_import(client, upload, file_format="csv", model="goals_goal"):
 def test_admin_import_previews_then_confirms(admin_client_):
     goal = Goal.objects.get(department__name="総務課", number="1")
     row = ["幸区", "2025", "総務課", "1", "1", "共通", goal.text, "実施しました", "2"]
-    before = full_dump()
+    before = web_dump()
     preview = admin_import(admin_client_, csv_upload([row]))
     assert preview.status_code == 200
     confirm_form = preview.context["confirm_form"]
-    assert full_dump() == before  # the preview is a dry run
+    assert web_dump() == before  # the preview is a dry run
     done = admin_client_.post(
         reverse("admin:goals_goal_process_import"),
         {name: confirm_form[name].value() for name in confirm_form.fields},
@@ -119,12 +119,12 @@ BAD_ROWS = {
 
 @pytest.mark.parametrize(("row", "message"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
 def test_admin_import_shows_japanese_messages_and_changes_nothing(admin_client_, row, message):
-    before = full_dump()
+    before = web_dump()
     page = admin_import(admin_client_, csv_upload([row]))
     html = page.content.decode()
     assert message in html
     assert "confirm_form" not in page.context or page.context["confirm_form"] is None
-    assert full_dump() == before
+    assert web_dump() == before
 
 
 def test_duplicate_numbers_in_one_file_are_refused(seed):
@@ -152,11 +152,11 @@ def test_duplicate_numbers_in_one_file_are_refused(seed):
     ],
 )
 def test_admin_xlsx_import_refuses_unsafe_files_in_japanese(admin_client_, make, message):
-    before = full_dump()
+    before = web_dump()
     upload = SimpleUploadedFile("goals.xlsx", make(), content_type=XLSX_TYPE)
     page = admin_import(admin_client_, upload, "xlsx")
     assert message in page.content.decode()
-    assert full_dump() == before
+    assert web_dump() == before
 
 
 def test_shift_jis_csv_gets_a_message_about_the_encoding(admin_client_):

@@ -106,6 +106,10 @@ def BOARD(w):
     return [w.sheet.ward.name, w.sheet.fiscal_year]
 
 
+def TOKEN(w):
+    return ["no-such-upload-token-000000000000"]
+
+
 def _plan(w):
     return {"number": w.goal.number, "category": "", "text": "書き直した目標", "version": w.goal.version}
 
@@ -196,6 +200,18 @@ ROWS = [
         data=lambda w: {"results_deadline": "2026-04-30"},
     ),
     Row("password change", "GET", "password_change", NONE, everyone(200)),
+    # Workbook import and carry forward (issue 5). A reviewer of another ward imports into their own
+    # ward, so the upload page opens for them; a preview belongs to the session that uploaded it.
+    Row("import upload", "GET", "goals:import_upload", NONE, {**board_only(200), "other_ward_reviewer": 200}),
+    Row("import preview, unknown token", "GET", "goals:import_preview", TOKEN, everyone(404)),
+    Row("import confirm, unknown token", "POST", "goals:import_confirm", TOKEN, everyone(404)),
+    Row("import confirm", "GET", "goals:import_confirm", TOKEN, post_only()),
+    Row("import cancel, unknown token", "POST", "goals:import_cancel", TOKEN, everyone(404)),
+    Row("carry forward", "GET", "goals:carry_forward", BOARD, board_only(200)),
+    Row("carry forward", "POST", "goals:carry_forward", BOARD, board_only(302)),
+    Row(
+        "carry forward, unknown year", "POST", "goals:carry_forward", lambda w: ["幸区", 2001], everyone(404)
+    ),
 ]
 
 
