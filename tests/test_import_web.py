@@ -7,11 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from goals import import_store
 from goals.models import Goal, Sheet
 from goals.synthetic import build_synthetic_sheet
 from goals.uploads import SizeLimitedUploadHandler
+from goals.wareki import fiscal_year_of
 from tests.bad_workbooks import small_workbook, workbook_from_database
 from tests.import_helpers import sheet_content, upload, web_dump
 from tests.seed_workbooks import build_seed_workbook
@@ -42,7 +44,9 @@ def test_upload_page_for_reviewers_and_superusers(client, reviewer, superuser, o
     assert [w.name for w in page.context["form"].fields["ward"].queryset] == ["幸区"]
     assert page.context["form"]["fiscal_year"].value() == "2026"
     client.force_login(superuser)
-    assert {w.name for w in client.get(UPLOAD).context["form"].fields["ward"].queryset} == {"幸区", "中原区"}
+    form = client.get(UPLOAD).context["form"]
+    assert {w.name for w in form.fields["ward"].queryset} == {"幸区", "中原区"}
+    assert form["fiscal_year"].value() == fiscal_year_of(timezone.localdate())
 
 
 def test_editor_gets_403_in_japanese_and_outsider_404(client, editor, outsider):

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Membership, Ward
@@ -17,6 +18,7 @@ from ..import_forms import ImportConfirmForm, ImportUploadForm
 from ..import_plan import build_plan
 from ..importers import WorkbookError, read_workbook
 from ..models import Category
+from ..wareki import fiscal_year_of
 
 
 def importable_wards(user):
@@ -60,7 +62,11 @@ def upload(request):
     wards = importable_wards(request.user)
     if not wards.exists():
         _refuse(request)
-    initial = {"ward": request.GET.get("ward"), "fiscal_year": request.GET.get("year")}
+    # Without a year in the link, the fiscal year we are in.
+    initial = {
+        "ward": request.GET.get("ward"),
+        "fiscal_year": request.GET.get("year") or fiscal_year_of(timezone.localdate()),
+    }
     form = ImportUploadForm(
         request.POST or None,
         request.FILES or None,
