@@ -76,8 +76,10 @@ def retired_by(department: Department, fiscal_year: int) -> bool:
     return department.retired_on is not None and department.retired_on < datetime.date(fiscal_year, 4, 1)
 
 
-def plan_next_year(source: Sheet) -> CarryForwardPlan:
-    target = Sheet.objects.filter(ward_id=source.ward_id, fiscal_year=source.fiscal_year + 1).first()
+def plan_next_year(source: Sheet, *, lock: bool = False) -> CarryForwardPlan:
+    # Locked as the department pages lock a sheet before adding a goal to it (goals/workflow.py).
+    sheets = Sheet.objects.select_for_update() if lock else Sheet.objects.all()
+    target = sheets.filter(ward_id=source.ward_id, fiscal_year=source.fiscal_year + 1).first()
     plan = CarryForwardPlan(source, target)
     if plan.target_year > LAST_FISCAL_YEAR:
         plan.problems.append(
@@ -113,7 +115,7 @@ def carry_into_next_year(source: Sheet, *, by=None) -> CarryForwardPlan:
     with transaction.atomic():
         # Two reviewers pressing the button at once queue here instead of both copying.
         Ward.objects.select_for_update().get(pk=source.ward_id)
-        plan = plan_next_year(source)
+        plan = plan_next_year(source, lock=True)
         if plan.problems:
             raise CarryForwardRefused(" ".join(plan.problems))
         target = plan.target or Sheet.objects.create(

@@ -23,6 +23,7 @@ from .models import (
     LAST_FISCAL_YEAR,
     AchievementLevel,
     Category,
+    DepartmentReport,
     Goal,
     ServicePolicy,
     Sheet,
@@ -163,7 +164,10 @@ def build_plan(parsed: ParsedSheet, ward_name: str, fiscal_year: int, *, lock: b
         known = "、".join(Ward.objects.values_list("name", flat=True)) or "（なし）"
         plan.problems.insert(0, Problem(f"区「{ward_name}」は登録されていません。登録済みの区：{known}"))
         return plan
-    plan.sheet = Sheet.objects.filter(ward=plan.ward, fiscal_year=fiscal_year).first()
+    # Locked like the department pages lock it (goals/workflow.py), so a result saved meanwhile
+    # either lands before this plan reads the goals (and changes its digest) or waits for the import.
+    sheets = Sheet.objects.select_for_update() if lock else Sheet.objects.all()
+    plan.sheet = sheets.filter(ward=plan.ward, fiscal_year=fiscal_year).first()
     if plan.sheet is not None and plan.sheet.phase == Sheet.Phase.CLOSED:
         plan.problems.insert(
             0, Problem(f"{plan.ward}の{plan.fiscal_year_label}の取組シートは確定済みのため、読み込めません。")
@@ -190,9 +194,13 @@ def _plan_goals(plan: ImportPlan) -> None:
     categories = set(Category.objects.values_list("name", flat=True))
     levels = list(AchievementLevel.objects.all())
     existing: dict[int, dict[str, Goal]] = {}
+    handed_in: dict[int, str] = {}  # departments that submitted or were confirmed: their status label
     if plan.sheet is not None:
         for goal in Goal.objects.filter(sheet=plan.sheet).select_related("category", "achievement"):
             existing.setdefault(goal.department_id, {})[goal.number] = goal
+        done = [DepartmentReport.Status.SUBMITTED, DepartmentReport.Status.CONFIRMED]
+        for report in plan.sheet.reports.filter(status__in=done):
+            handed_in[report.department_id] = report.get_status_display()
     for parsed_department in plan.parsed.departments:
         department = departments.get(squeeze(parsed_department.name))
         if department is None:
@@ -216,6 +224,9 @@ def _plan_goals(plan: ImportPlan) -> None:
         numbers = {g.number for g in parsed_department.goals}
         department_plan.untouched = [number for number in goals if number not in numbers]
         plan.departments.append(department_plan)
+        status = handed_in.get(department.pk) if department else None
+        if status and (department_plan.count(CREATE) or department_plan.count(CHANGE)):
+            plan.notes.append(f"部署「{department}」は{status}ですが、読み込むと目標が変わります。")
 
 
 _LEADING_NUMBER = re.compile(r"^(\d+)\s*[:：.．、]?\s*(.*)$", re.DOTALL)

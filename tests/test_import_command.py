@@ -168,3 +168,12 @@ def test_department_row_without_goals_keeps_the_department_on_the_sheet(seed, tm
     sheet = seed.ward.sheets.get(fiscal_year=2026)
     assert sorted(sheet.reports.values_list("department__name", flat=True)) == ["新設課", "総務課"]
     assert list(sheet.goals.values_list("department__name", "number")) == [("総務課", "1")]
+
+
+def test_changing_a_submitted_department_is_pointed_out(seed, tmp_path):
+    DepartmentReport.objects.filter(sheet=seed, department__name="総務課").update(status="submitted")
+    DepartmentReport.objects.filter(sheet=seed, department__name="企画課").update(status="confirmed")
+    rows = [["総務課", "1", "共通", "書き換えた本文", "", ""], ["企画課", "9", "共通", "追加の目標", "", ""]]
+    output = run(write(tmp_path, small_workbook(rows)), ward="幸区", year=2025, dry_run=True)
+    assert "お知らせ：部署「総務課」は提出済ですが、読み込むと目標が変わります。" in output
+    assert "お知らせ：部署「企画課」は確認済ですが、読み込むと目標が変わります。" in output

@@ -221,10 +221,10 @@ def test_preview_queries_do_not_grow_with_the_sheet(client, seed, superuser, dja
     small = preview_url(upload(client, workbook_from_database(seed)))
     big_sheet = build_synthetic_sheet(scale=10)
     big = preview_url(upload(client, workbook_from_database(big_sheet), ward="試験区"))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         page = client.get(small)
     assert page.context["plan"].unchanged == 42
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         page = client.get(big)
     assert page.context["plan"].unchanged == 420
 
