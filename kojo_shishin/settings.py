@@ -228,7 +228,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # dropped while it streams in (goals/uploads.py), never kept in memory or on disk;
 # RequestSizeLimitMiddleware already refuses requests far beyond it.
 IMPORT_MAX_UPLOAD_BYTES = UPLOAD_MAX_BYTES
-IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("KOJO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("DJANGO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
 FILE_UPLOAD_HANDLERS = [
     "goals.uploads.SizeLimitedUploadHandler",
@@ -237,5 +237,5 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Where an uploaded workbook waits between preview and confirm; with several
 # app servers it must be a directory they share.
-IMPORT_UPLOAD_DIR = Path(env_str("KOJO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports")))
-IMPORT_PREVIEW_SECONDS = env_int("KOJO_IMPORT_PREVIEW_SECONDS", 3600)
+IMPORT_UPLOAD_DIR = Path(env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports")))
+IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
