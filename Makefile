@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean
+.PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -60,6 +60,11 @@ demo-passwords: install
 # Regenerate fixtures/*.json from seed/*.txt (the official record).
 fixtures: install
 	$(DEV) $(MANAGE) build_seed_fixture
+
+# Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
+# LibreOffice where soffice is installed (docs/benchmarks.md).
+bench: install
+	$(BIN)/python scripts/bench_sheet.py
 
 # Pin every installed package (direct and transitive) after changing pyproject.toml.
 lock:

@@ -237,5 +237,7 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Where an uploaded workbook waits between preview and confirm; with several
 # app servers it must be a directory they share.
-IMPORT_UPLOAD_DIR = Path(env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports")))
+IMPORT_UPLOAD_DIR = Path(
+    env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
+)
 IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
