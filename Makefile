@@ -63,7 +63,7 @@ fixtures: install
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
 # LibreOffice where soffice is installed (docs/benchmarks.md).
-bench: install
+bench: install bench-import
 	$(BIN)/python scripts/bench_sheet.py
 
 # Pin every installed package (direct and transitive) after changing pyproject.toml.

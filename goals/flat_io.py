@@ -3,8 +3,8 @@
 - CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
   UTF-8 as Shift_JIS and shows garbage.
 - XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb)
-  before openpyxl opens it, and written with every text cell kept as text:
-  a goal beginning with 「=」 must not become a formula in someone's Excel.
+  before openpyxl opens it, and written like the sheet export (goals/xlsx.py)
+  writes text: a goal beginning with 「=」 must not become a formula in someone's Excel.
 - JSON as the library writes it.
 """
 
@@ -15,8 +15,8 @@ from django.conf import settings
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .xlsx import FORMULA_PREFIXES, XML_ILLEGAL
 from .xlsx_safety import WorkbookRejected, check_workbook_bytes, megabytes
 
 
@@ -41,14 +41,15 @@ class CheckedXLSX(base_formats.XLSX):
             for cell in cells:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with
+                    cell.quotePrefix = cell.value.startswith(FORMULA_PREFIXES)
         stream = BytesIO()
         book.save(stream)
         return stream.getvalue()
 
 
 def text_cell(value):
-    """Characters XML cannot hold (control codes pasted from elsewhere) are dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    """Characters XML cannot hold (control codes pasted from elsewhere) are dropped, as in the sheet export."""
+    return XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
 
 
 FLAT_FORMATS = [CSVWithBOM, CheckedXLSX, base_formats.JSON]
