@@ -66,7 +66,7 @@ fixtures: install
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
 # LibreOffice where soffice is installed (docs/benchmarks.md).
-bench: install
+bench: install bench-import
 	$(BIN)/python scripts/bench_sheet.py
 
 # Pin every installed package (direct and transitive) after changing pyproject.toml.
@@ -75,3 +75,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Import timings: the seed workbook and a 10x one, on a throwaway SQLite database.
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python scripts/bench_import.py
