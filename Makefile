@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run serve test lint install os-deps os-deps-test lock fixtures demo-passwords clean
+.PHONY: run serve load test lint install os-deps os-deps-test lock fixtures demo-passwords clean
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -40,6 +40,11 @@ serve: install
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config gunicorn.conf.py kojo_shishin.wsgi
 
+# Load test (Locust) against gunicorn on 127.0.0.1: SQLite, then PostgreSQL. About 3 minutes.
+load: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[load]'
+	scripts/load/run.sh sqlite postgres
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -61,7 +66,8 @@ demo-passwords: install
 fixtures: install
 	$(DEV) $(MANAGE) build_seed_fixture
 
-# Pin every installed package (direct and transitive) after changing pyproject.toml.
+# Pin every installed package (direct and transitive, with the dev and load extras installed)
+# after changing pyproject.toml.
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
