@@ -1,6 +1,9 @@
 # Two commands on a fresh Debian machine: `make run` and `make test` (see README).
 SHELL := /bin/bash
-PYTHON ?= python3
+# The operating system's interpreter (Debian's python3, patched by apt, built with PGO/LTO) when it
+# is recent enough; otherwise whatever python3 is first on PATH.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null \
+	&& echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run serve load test lint install os-deps os-deps-test lock fixtures demo-passwords clean
+.PHONY: run serve load test lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -65,6 +68,11 @@ demo-passwords: install
 # Regenerate fixtures/*.json from seed/*.txt (the official record).
 fixtures: install
 	$(DEV) $(MANAGE) build_seed_fixture
+
+# Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
+# LibreOffice where soffice is installed (docs/benchmarks.md).
+bench: install
+	$(BIN)/python scripts/bench_sheet.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
 # after changing pyproject.toml.

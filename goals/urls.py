@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, goal_pages, landing, reports
+from .views import board, goal_pages, landing, reports, sheets
 
 app_name = "goals"
 
@@ -21,4 +21,23 @@ urlpatterns: list = [
     path("board/<str:ward>/<int:year>/advance/", board.board_advance, name="board_advance"),
     path("board/<str:ward>/<int:year>/reopen/", board.board_reopen, name="board_reopen"),
     path("board/<str:ward>/<int:year>/deadline/", board.board_deadline, name="board_deadline"),
+    # The official sheet (issue 3): page, PDF and Excel, whole or per department.
+    path("sheets/<str:ward>/<int:year>/", sheets.sheet, name="sheet"),
+    path("sheets/<str:ward>/<int:year>/pdf/", sheets.sheet_pdf, name="sheet_pdf"),
+    path("sheets/<str:ward>/<int:year>/xlsx/", sheets.sheet_xlsx, name="sheet_xlsx"),
+    path(
+        "sheets/<str:ward>/<int:year>/departments/<int:department_id>/",
+        sheets.department_sheet,
+        name="department_sheet",
+    ),
+    path(
+        "sheets/<str:ward>/<int:year>/departments/<int:department_id>/pdf/",
+        sheets.department_sheet_pdf,
+        name="department_sheet_pdf",
+    ),
+    path(
+        "sheets/<str:ward>/<int:year>/departments/<int:department_id>/xlsx/",
+        sheets.department_sheet_xlsx,
+        name="department_sheet_xlsx",
+    ),
 ]

@@ -106,6 +106,19 @@ def BOARD(w):
     return [w.sheet.ward.name, w.sheet.fiscal_year]
 
 
+def DEPARTMENT_SHEET(w):
+    return [w.sheet.ward.name, w.sheet.fiscal_year, w.report.department_id]
+
+
+def ward_read():
+    """The printed sheet is the ward's document: every member of the ward reads it, whole or in part."""
+    return _statuses(editor=200, other_editor=200, reviewer=200, superuser=200)
+
+
+def get_only():
+    return _statuses(editor=405, other_editor=405, reviewer=405, other_ward_reviewer=405, superuser=405)
+
+
 def _plan(w):
     return {"number": w.goal.number, "category": "", "text": "書き直した目標", "version": w.goal.version}
 
@@ -196,6 +209,30 @@ ROWS = [
         data=lambda w: {"results_deadline": "2026-04-30"},
     ),
     Row("password change", "GET", "password_change", NONE, everyone(200)),
+    *[
+        row
+        for name, args in [
+            ("goals:sheet", BOARD),
+            ("goals:sheet_pdf", BOARD),
+            ("goals:sheet_xlsx", BOARD),
+            ("goals:department_sheet", DEPARTMENT_SHEET),
+            ("goals:department_sheet_pdf", DEPARTMENT_SHEET),
+            ("goals:department_sheet_xlsx", DEPARTMENT_SHEET),
+        ]
+        for row in (
+            Row(f"{name} (sheet)", "GET", name, args, ward_read()),
+            Row(f"{name} (sheet), closed", "GET", name, args, ward_read(), state="closed"),
+            Row(f"{name} (sheet)", "POST", name, args, get_only()),
+        )
+    ],
+    Row("sheet, unknown year", "GET", "goals:sheet", lambda w: ["幸区", 2001], everyone(404)),
+    Row(
+        "department sheet, department of another ward",
+        "GET",
+        "goals:department_sheet",
+        lambda w: [w.sheet.ward.name, w.sheet.fiscal_year, 999999],
+        everyone(404),
+    ),
 ]
 
 

@@ -1,0 +1,96 @@
+"""The 取組シート as a web page, a PDF and an Excel workbook, for the whole ward or one department.
+
+Who may read: anyone who belongs to the sheet's ward (any role) and
+superusers; everyone else gets 404, so the URL tells nothing about what exists.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from ..models import Sheet
+from ..sheet import build_layout, departments_on
+from ..xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from ..xlsx import render_xlsx
+
+
+def get_sheet_for_reader(user, ward: str, year: int) -> Sheet:
+    """The ward's sheet for that fiscal year, if `user` belongs to the ward or is a superuser; else 404."""
+    return get_object_or_404(
+        Sheet.objects.for_user(user).select_related("ward"), ward__name=ward, fiscal_year=year
+    )
+
+
+def get_department_on_sheet(sheet: Sheet, department_id: int):
+    """A department of the sheet's ward that has goals or a report on this sheet; else 404."""
+    return get_object_or_404(departments_on(sheet), pk=department_id)
+
+
+@require_safe
+def sheet(request, ward, year):
+    sheet = get_sheet_for_reader(request.user, ward, year)
+    layout = build_layout(sheet)
+    args = (ward, year)
+    links = {
+        "pdf": reverse("goals:sheet_pdf", args=args),
+        "xlsx": reverse("goals:sheet_xlsx", args=args),
+        "departments": [
+            (part.name, reverse("goals:department_sheet", args=(*args, part.id)))
+            for part in layout.departments
+        ],
+    }
+    return render(request, "goals/sheet_print.html", {"layout": layout, "links": links})
+
+
+@require_safe
+def sheet_pdf(request, ward, year):
+    return _pdf(build_layout(get_sheet_for_reader(request.user, ward, year)))
+
+
+@require_safe
+def sheet_xlsx(request, ward, year):
+    return _xlsx(build_layout(get_sheet_for_reader(request.user, ward, year)))
+
+
+@require_safe
+def department_sheet(request, ward, year, department_id):
+    sheet = get_sheet_for_reader(request.user, ward, year)
+    layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
+    args = (ward, year, department_id)
+    links = {
+        "pdf": reverse("goals:department_sheet_pdf", args=args),
+        "xlsx": reverse("goals:department_sheet_xlsx", args=args),
+        "whole_sheet": reverse("goals:sheet", args=(ward, year)),
+    }
+    return render(request, "goals/sheet_print.html", {"layout": layout, "links": links})
+
+
+@require_safe
+def department_sheet_pdf(request, ward, year, department_id):
+    sheet = get_sheet_for_reader(request.user, ward, year)
+    return _pdf(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
+
+
+@require_safe
+def department_sheet_xlsx(request, ward, year, department_id):
+    sheet = get_sheet_for_reader(request.user, ward, year)
+    return _xlsx(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
+
+
+def _pdf(layout):
+    # WeasyPrint takes half a second to import: only processes that draw a PDF pay for it.
+    from ..pdf import render_pdf
+
+    return _download(render_pdf(layout), "application/pdf", layout.filename("pdf"))
+
+
+def _xlsx(layout):
+    return _download(render_xlsx(layout), XLSX_CONTENT_TYPE, layout.filename("xlsx"))
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response

@@ -1,0 +1,106 @@
+"""`manage.py export_sheet`: files written, and a non-zero exit with a Japanese message on bad input."""
+
+import gc
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from goals import checks
+from goals.management.commands.export_sheet import Command
+
+
+def run(*args):
+    call_command("export_sheet", *args, stdout=io.StringIO())
+
+
+def exit_status_and_stderr(capsys, *args):
+    """Run as `manage.py export_sheet …` does, exit status included."""
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            Command().run_from_argv(["manage.py", "export_sheet", *args])
+    finally:
+        gc.unfreeze()  # the command freezes the heap for a process about to exit; this one goes on
+    assert gc.isenabled()
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def test_pdf_of_the_whole_sheet(seed, tmp_path):
+    target = tmp_path / "sheet.pdf"
+    run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "令和7年度向上指針取組シート" in text and "道路公園センター" in text
+
+
+def test_xlsx_of_one_department_by_reiwa_year(seed, tmp_path):
+    target = tmp_path / "somu.xlsx"
+    run(
+        "--ward",
+        "幸区",
+        "--year",
+        "令和7年度",
+        "--format",
+        "xlsx",
+        "--department",
+        "総務課",
+        "--output",
+        str(target),
+    )
+    sheet = load_workbook(target)["取組シート"]
+    assert sheet["A1"].value == "令和7年度向上指針取組シート"
+    assert [row[0] for row in sheet.iter_rows(min_row=12, values_only=True)] == ["総務課", None, None]
+
+
+def test_default_file_name(seed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    call_command("export_sheet", "--ward", "幸区", "--year", "2025", "--format", "xlsx", stdout=out)
+    assert (tmp_path / "令和7年度向上指針取組シート_幸区.xlsx").is_file()
+    assert "令和7年度向上指針取組シート_幸区.xlsx に書き出しました。" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--ward", "中区", "--year", "2025"], "区「中区」は登録されていません。登録されている区: 幸区"),
+        (["--ward", "幸区", "--year", "2024"], "幸区の令和6年度（2024年度）の取組シートはありません。ある年度: 令和7年度（2025）"),
+        (["--ward", "幸区", "--year", "2025", "--department", "財務課"], "部署「財務課」は幸区 令和7年度の取組シートにありません。"),
+        (["--ward", "幸区", "--year", "来年"], "年度「来年」が読めません。西暦（例：2025）か和暦（例：令和7年度）で指定してください。"),
+    ],
+)  # fmt: skip
+def test_unknown_ward_year_or_department_exits_non_zero_in_japanese(seed, capsys, tmp_path, args, message):
+    target = tmp_path / "out.pdf"
+    status, stderr = exit_status_and_stderr(capsys, *args, "--format", "pdf", "--output", str(target))
+    assert status == 1
+    assert message in stderr
+    assert not target.exists()
+
+
+def test_unknown_format_and_missing_folder(seed, tmp_path):
+    with pytest.raises(
+        CommandError, match="形式「docx」には対応していません。pdf か xlsx を指定してください。"
+    ):
+        run("--ward", "幸区", "--year", "2025", "--format", "docx")
+    with pytest.raises(CommandError, match=r"書き出し先のフォルダ「.*nowhere」がありません。"):
+        run(
+            "--ward",
+            "幸区",
+            "--year",
+            "2025",
+            "--format",
+            "pdf",
+            "--output",
+            str(tmp_path / "nowhere" / "x.pdf"),
+        )
+
+
+def test_pdf_export_refuses_to_print_without_a_japanese_font(seed, tmp_path, monkeypatch):
+    monkeypatch.setattr(checks, "japanese_font_families", lambda: [])
+    target = tmp_path / "out.pdf"
+    with pytest.raises(CommandError, match="日本語フォントが見つかりません") as error:
+        run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
+    assert "apt-get install -y fontconfig fonts-ipaexfont-gothic" in str(error.value)
+    assert not target.exists()

@@ -1,0 +1,171 @@
+"""The workbook read back with openpyxl: every text in its cell, merged departments, print setup,
+text that looks like a formula kept as text, rows tall enough for their lines."""
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from departments.models import Department
+from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
+from goals.sheet import build_layout
+from goals.textfit import text_em
+from goals.xlsx import render_xlsx
+
+HEADER = ["部署名", "番号", "区分", "目標及び具体的な取組内容", "実施結果及び目標の達成度"]
+
+
+def read(content: bytes):
+    return load_workbook(io.BytesIO(content))["取組シート"]
+
+
+def header_row(sheet) -> int:
+    return next(row[0].row for row in sheet.iter_rows(max_col=1) if row[0].value == "部署名")
+
+
+@pytest.fixture
+def seed_sheet(seed):
+    return read(render_xlsx(build_layout(seed)))
+
+
+def test_title_issuer_and_policies(seed, seed_sheet):
+    assert seed_sheet["A1"].value == "令和7年度向上指針取組シート"
+    assert seed_sheet["A2"].value == "幸区役所"
+    assert seed_sheet["A2"].alignment.horizontal == "right"
+    assert seed_sheet["A4"].value == "■ 区役所サービス向上方針"
+    policies = ServicePolicy.objects.filter(sheet=seed).order_by("number")
+    assert [seed_sheet.cell(row=5 + i, column=1).value for i in range(4)] == [
+        f"{p.marker} {p.text}" for p in policies
+    ]
+    assert seed_sheet.cell(row=10, column=1).value == "■ 区役所サービス向上目標"
+
+
+def test_header_row_and_every_goal_in_its_cells(seed, seed_sheet):
+    top = header_row(seed_sheet)
+    assert [c.value for c in seed_sheet[top]] == HEADER
+    goals = list(
+        Goal.objects.filter(sheet=seed)
+        .select_related("department", "category")
+        .order_by("department__order", "order")
+    )
+    rows = list(seed_sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert len(rows) == len(goals) == 42
+    department = None
+    for goal, (name, number, category, text, result) in zip(goals, rows, strict=True):
+        if goal.department.name != department:
+            assert name == goal.department.name
+            department = goal.department.name
+        else:
+            assert name is None  # covered by the merge above
+        assert number == goal.number
+        assert category == (goal.category.name if goal.category else None)
+        assert text == goal.text
+        assert result is None
+
+
+def test_each_department_is_merged_over_its_rows(seed, seed_sheet):
+    top = header_row(seed_sheet)
+    merged = {
+        str(r) for r in seed_sheet.merged_cells.ranges if r.min_col == r.max_col == 1 and r.min_row > top
+    }
+    expected, row = set(), top + 1
+    for part in build_layout(seed).parts:
+        if len(part.rows) > 1:
+            expected.add(f"A{row}:A{row + len(part.rows) - 1}")
+        row += len(part.rows)
+    assert merged == expected
+    assert "A12:A13" in merged  # 危機管理担当, two goals
+    assert "A14:A16" in merged  # 総務課, three goals
+
+
+def test_print_setup(seed_sheet):
+    top = header_row(seed_sheet)
+    setup = seed_sheet.page_setup
+    assert setup.orientation == "landscape"
+    assert int(setup.paperSize) == 9  # A4
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)
+    assert seed_sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert seed_sheet.print_title_rows == f"${top}:${top}"
+    assert seed_sheet.oddFooter.center.text == "&P / &N"
+    assert seed_sheet.oddFooter.right.text.startswith("出力日 令和")
+
+
+def test_japanese_font_wrapping_and_borders(seed_sheet):
+    top = header_row(seed_sheet)
+    goal_cell = seed_sheet.cell(row=top + 1, column=4)
+    assert goal_cell.font.name == "ＭＳ ゴシック"
+    assert goal_cell.alignment.wrap_text is True
+    assert goal_cell.border.left.style == goal_cell.border.bottom.style == "thin"
+    assert seed_sheet["A1"].font.name == "ＭＳ ゴシック"
+    widths = [seed_sheet.column_dimensions[letter].width for letter in "ABCDE"]
+    assert widths[3] > widths[4] > widths[0] > widths[2] > widths[1]
+    # 番号 and 区分 fit on one line: two units a full-width character, one a half-width.
+    assert widths[1] >= len("2・3") + 2 and widths[2] >= 2 * len("お知らせ")
+    assert widths[0] >= 2 * len("道路公園センター")
+    assert 140 <= sum(widths) <= 160  # A4 landscape at about 100 %
+
+
+def test_rows_are_tall_enough_for_every_line(seed, seed_sheet):
+    """Checked against a plain model: every line holds at most the column's width in full-width
+    characters, and a line of 10 pt ＭＳ ゴシック needs at least 12 pt."""
+    top = header_row(seed_sheet)
+    for offset, row in enumerate(build_layout(seed).rows, 1):
+        height = seed_sheet.row_dimensions[top + offset].height
+        for column, text in ((4, row.text), (5, row.result_cell)):
+            width_em = seed_sheet.column_dimensions["ABCDE"[column - 1]].width * 7 / (10 * 96 / 72)
+            lines = -(-text_em(text) // width_em)
+            assert height >= lines * 12, (row.index, height, lines)
+
+
+def test_results_with_level_in_the_last_column(seed):
+    goal = Goal.objects.get(sheet=seed, department__name="区民課", number="1")
+    goal.achievement = AchievementLevel.objects.get(number=1)
+    goal.result = "説明資料を改訂し、窓口での案内時間を短縮した。"
+    goal.save()
+    sheet = read(render_xlsx(build_layout(seed)))
+    values = [row[4] for row in sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True)]
+    assert "1 目標を大きく上回って達成\n説明資料を改訂し、窓口での案内時間を短縮した。" in values
+    assert values.count(None) == 41
+
+
+@pytest.mark.parametrize("text", ["=SUM(A1:A3)", "+81-44-000-0000", "-1", "@media", "#N/A"])
+def test_text_that_looks_like_a_formula_stays_text(seed, text):
+    department = Department.objects.get(ward=seed.ward, name="衛生課")
+    Goal.objects.create(sheet=seed, department=department, number="9", order=9, text=text, result=text)
+    content = render_xlsx(build_layout(seed, department))
+    sheet = read(content)
+    cells = next(row for row in sheet.iter_rows(min_row=header_row(sheet) + 1) if row[1].value == "9")
+    for cell in (cells[3], cells[4]):
+        assert cell.value == text
+        assert cell.data_type == "s"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and 't="e"' not in xml
+    if text[0] in "=+-@":
+        assert cells[3].quotePrefix
+
+
+def test_characters_xml_cannot_hold_are_removed(seed):
+    department = Department.objects.get(ward=seed.ward, name="衛生課")
+    Goal.objects.create(
+        sheet=seed, department=department, number="9", order=9, text="ベル\x07と\x1bエスケープ\tタブ\n改行"
+    )
+    sheet = read(render_xlsx(build_layout(seed, department)))
+    texts = [row[3] for row in sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True)]
+    assert "ベルとエスケープ\tタブ\n改行" in texts
+
+
+def test_department_workbook_holds_its_part(seed):
+    somu = Department.objects.get(ward=seed.ward, name="総務課")
+    sheet = read(render_xlsx(build_layout(seed, somu)))
+    rows = list(sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [("総務課", "1"), (None, "2"), (None, "3")]
+
+
+def test_department_without_goals_gets_an_empty_row(seed):
+    new = Department.objects.create(ward=seed.ward, name="新設課", order=999)
+    DepartmentReport.objects.create(sheet=seed, department=new)
+    sheet = read(render_xlsx(build_layout(seed, new)))
+    rows = list(sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True))
+    assert rows == [("新設課", None, None, None, None)]
