@@ -91,6 +91,7 @@ def test_preview_shows_changes_and_writes_nothing_then_confirm_commits(client, s
     assert "読み込む</button>" in html
     done = confirm(client, url)
     assert "（新規0件・変更1件・変更なし41件）" in done.content.decode()
+    assert done.redirect_chain[-1][0] == reverse("goals:board", args=["幸区", 2025])
     changed.refresh_from_db()
     assert changed.text.startswith("市民からの苦情や要望")
     assert changed.version == 2 and changed.updated_by == reviewer

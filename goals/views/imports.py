@@ -155,8 +155,8 @@ def confirm(request, token):
         f"{plan.ward}の{plan.fiscal_year_label}の取組シートに「{upload.filename}」を読み込みました"
         f"（新規{plan.created}件・変更{plan.changed}件・変更なし{plan.unchanged}件）。",
     )
-    query = urlencode({"ward": plan.ward.name, "year": plan.fiscal_year})
-    return redirect(f"{reverse('goals:import_upload')}?{query}")
+    # Back to where the reviewer works: the ward board of the sheet just written.
+    return redirect("goals:board", plan.ward.name, plan.fiscal_year)
 
 
 @require_POST
