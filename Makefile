@@ -12,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run serve test screenshots lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
+.PHONY: run serve load test screenshots lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -43,6 +43,11 @@ serve: install
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config gunicorn.conf.py kojo_shishin.wsgi
 
+# Load test (Locust) against gunicorn on 127.0.0.1: SQLite, then PostgreSQL. About 3 minutes.
+load: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[load]'
+	scripts/load/run.sh sqlite postgres
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -70,12 +75,18 @@ fixtures: install
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
 # LibreOffice where soffice is installed (docs/benchmarks.md).
-bench: install
+bench: install bench-import
 	$(BIN)/python scripts/bench_sheet.py
 
-# Pin every installed package (direct and transitive) after changing pyproject.toml.
+# Pin every installed package (direct and transitive, with the dev and load extras installed)
+# after changing pyproject.toml.
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Import timings: the seed workbook and a 10x one, on a throwaway SQLite database.
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python scripts/bench_import.py

@@ -11,6 +11,9 @@ threads = int(os.environ.get("KOJO_THREADS", "2"))
 # A whole-ward PDF can take a few seconds on a small server.
 timeout = int(os.environ.get("KOJO_TIMEOUT", "60"))
 graceful_timeout = 30
+# Longer than a person's pause between clicks: a connection closed by the server just as the
+# browser (or proxy) reuses it is reported to the person as a network error.
+keepalive = 75
 max_requests = 2000  # recycle workers so a slow leak in a native library cannot grow forever
 max_requests_jitter = 200
 accesslog = os.environ.get("KOJO_ACCESS_LOG", "-")

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
+
+from goals.flat_io import FlatImportExportAdmin
 
 from .models import Department, Membership, Ward
 from .resources import DepartmentResource
@@ -18,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ImportExportModelAdmin):
+class DepartmentAdmin(FlatImportExportAdmin):
     resource_classes = [DepartmentResource]
     list_display = ["name", "ward", "order", "retired_on"]
     list_select_related = ["ward"]

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .flat_io import FlatImportExportAdmin
 from .models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
 from .resources import GoalResource
 
@@ -47,7 +47,7 @@ class ServicePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class GoalAdmin(FlatImportExportAdmin, SimpleHistoryAdmin):
     resource_classes = [GoalResource]
     list_display = ["department", "number", "category", "short_text", "achievement", "sheet"]
     list_display_links = ["department", "number"]

@@ -3,6 +3,7 @@
 from django import forms
 
 from .models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
+from .text import plain
 
 
 class Form(forms.Form):
@@ -26,6 +27,13 @@ def without_truncation(field: forms.CharField, name: str) -> forms.CharField:
     return field
 
 
+class PlainTextField(forms.CharField):
+    """Typed text without control characters (goals.text.plain): they are dropped on input."""
+
+    def to_python(self, value):
+        return plain(super().to_python(value))
+
+
 class VersionField(forms.IntegerField):
     """The goal version the form was opened on: the save is refused if it moved on."""
 
@@ -36,7 +44,7 @@ class VersionField(forms.IntegerField):
 
 
 class GoalForm(Form):
-    number = forms.CharField(
+    number = PlainTextField(
         label="番号",
         max_length=GOAL_NUMBER_MAX,
         help_text="「1」「2・3」のように、取組シートに載る番号を入力します。",
@@ -48,7 +56,7 @@ class GoalForm(Form):
         required=False,
         empty_label="（区分なし）",
     )
-    text = forms.CharField(
+    text = PlainTextField(
         label="目標及び具体的な取組内容",
         max_length=GOAL_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -82,7 +90,7 @@ class AchievementChoiceField(forms.ModelChoiceField):
 
 
 class ResultForm(Form):
-    result = forms.CharField(
+    result = PlainTextField(
         label="実施結果",
         max_length=RESULT_TEXT_MAX,
         required=False,
@@ -112,7 +120,7 @@ class MoveGoalForm(Form):
 
 
 class ReturnForm(Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label="差戻しの理由",
         max_length=RESULT_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -122,7 +130,7 @@ class ReturnForm(Form):
 
 
 class AdvanceForm(Form):
-    override_reason = forms.CharField(
+    override_reason = PlainTextField(
         label="確認済みでない部署があるまま確定する理由",
         max_length=RESULT_TEXT_MAX,
         required=False,
@@ -132,7 +140,7 @@ class AdvanceForm(Form):
 
 
 class ReopenForm(Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label="段階を戻す理由",
         max_length=RESULT_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -131,6 +131,10 @@ class Sheet(SheetWorkflow, models.Model):
         return fiscal_year_label(self.fiscal_year)
 
     @property
+    def next_fiscal_year_label(self):
+        return fiscal_year_label(self.fiscal_year + 1)
+
+    @property
     def title(self):
         return f"{self.fiscal_year_label}向上指針取組シート"
 

@@ -17,11 +17,10 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .pagination import PagePlan, plan_pages
 from .sheet import SheetLayout
+from .weasy import HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 TEMPLATE = "goals/sheet_print.html"
 # Links in the document resolve under this base; only static files are served from it.

@@ -1,12 +1,25 @@
 """Flat import/export of goals for the admin (django-import-export)."""
 
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import CharWidget, ForeignKeyWidget, IntegerWidget
 
-from departments.models import Department
+from departments.models import Department, Ward
 from departments.resources import WARD_COLUMN
 
-from .models import AchievementLevel, Category, Goal, Sheet
+from .importers import cell_text
+from .models import (
+    FIRST_FISCAL_YEAR,
+    GOAL_NUMBER_MAX,
+    GOAL_TEXT_MAX,
+    LAST_FISCAL_YEAR,
+    RESULT_TEXT_MAX,
+    AchievementLevel,
+    Category,
+    Goal,
+    Sheet,
+)
+from .wareki import fiscal_year_label
 
 
 class _InRowWard(ForeignKeyWidget):
@@ -28,13 +41,14 @@ class GoalResource(resources.ModelResource):
     department = fields.Field(
         attribute="department", column_name="部署名", widget=_InRowWard(Department, "name", "ward__name")
     )
-    number = fields.Field(attribute="number", column_name="番号")
-    order = fields.Field(attribute="order", column_name="表示順")
+    # Blank cells read from XLSX arrive as None: text columns store "" and the order 0.
+    number = fields.Field(attribute="number", column_name="番号", widget=CharWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=IntegerWidget(), default=0)
     category = fields.Field(
         attribute="category", column_name="区分", widget=ForeignKeyWidget(Category, "name")
     )
-    text = fields.Field(attribute="text", column_name="目標及び具体的な取組内容")
-    result = fields.Field(attribute="result", column_name="実施結果")
+    text = fields.Field(attribute="text", column_name="目標及び具体的な取組内容", widget=CharWidget())
+    result = fields.Field(attribute="result", column_name="実施結果", widget=CharWidget())
     achievement = fields.Field(
         attribute="achievement", column_name="達成度", widget=ForeignKeyWidget(AchievementLevel, "number")
     )
@@ -58,3 +72,101 @@ class GoalResource(resources.ModelResource):
 
     def get_queryset(self):
         return Goal.objects.select_related("sheet__ward", "department", "category", "achievement")
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.checks = GoalRowChecks()
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        errors = self.checks.errors(row, kwargs.get("row_number"))
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if instance.pk:
+            instance.version += 1  # an editor holding the old version must not overwrite this import
+        if kwargs.get("user") is not None:
+            instance.updated_by = kwargs["user"]
+
+
+class GoalRowChecks:
+    """Validates one flat row with Japanese messages keyed by column; everything is looked up once per file."""
+
+    def __init__(self):
+        self.wards = set(Ward.objects.values_list("name", flat=True))
+        self.sheets = set(Sheet.objects.values_list("ward__name", "fiscal_year"))
+        self.departments = set(Department.objects.values_list("ward__name", "name"))
+        self.categories = set(Category.objects.values_list("name", flat=True))
+        self.levels = {str(n): n for n in AchievementLevel.objects.values_list("number", flat=True)}
+        self.seen: dict[tuple, int] = {}
+
+    def errors(self, row, row_number) -> dict[str, str]:
+        value = {column: cell_text(row.get(column)).strip() for column in row}
+        errors = {}
+        ward, year = value.get(WARD_COLUMN, ""), self._year(value.get("年度", ""), errors)
+        if ward not in self.wards:
+            errors[WARD_COLUMN] = f"区「{ward}」は登録されていません。" if ward else "区を入力してください。"
+        elif year is not None and (ward, year) not in self.sheets:
+            errors["年度"] = (
+                f"{ward}の{fiscal_year_label(year)}（{year}年度）の取組シートがありません。"
+                "先に取組シートを作成してください。"
+            )
+        department = value.get("部署名", "")
+        if ward in self.wards and (ward, department) not in self.departments:
+            errors["部署名"] = (
+                f"部署「{department}」は{ward}にありません。" if department else "部署名を入力してください。"
+            )
+        number = value.get("番号", "")
+        if not number:
+            errors["番号"] = "番号を入力してください。"
+        elif len(number) > GOAL_NUMBER_MAX:
+            errors["番号"] = f"番号が長すぎます（上限{GOAL_NUMBER_MAX}文字）。"
+        if value.get("表示順") and not value["表示順"].removesuffix(".0").isdigit():
+            errors["表示順"] = f"表示順「{value['表示順']}」は0以上の整数で入力してください。"
+        self._check_lookups(value, errors)
+        self._check_lengths(row, errors)
+        key = (ward, year, department, number)
+        if not errors and key in self.seen:
+            errors["番号"] = (
+                f"部署「{department}」の番号「{number}」が重複しています（行番号 {self.seen[key]} と同じ番号）。"
+            )
+        self.seen.setdefault(key, row_number)
+        return errors
+
+    @staticmethod
+    def _year(raw, errors):
+        try:
+            year = int(float(raw))
+        except ValueError:
+            errors["年度"] = f"年度「{raw}」は西暦の数字で入力してください（令和7年度なら2025）。"
+            return None
+        if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
+            errors["年度"] = (
+                f"年度「{raw}」は扱えません。{FIRST_FISCAL_YEAR}〜{LAST_FISCAL_YEAR}の西暦で指定してください"
+                "（令和7年度なら2025）。"
+            )
+            return None
+        return year
+
+    def _check_lookups(self, value, errors):
+        category, level = value.get("区分", ""), value.get("達成度", "")
+        if category and category not in self.categories:
+            errors["区分"] = f"区分「{category}」は登録されていません。"
+        if level and level.removesuffix(".0") not in self.levels:
+            known = "、".join(self.levels) or "なし"
+            errors["達成度"] = f"達成度「{level}」はありません。使える達成度の番号：{known}"
+
+    @staticmethod
+    def _check_lengths(row, errors):
+        text = cell_text(row.get("目標及び具体的な取組内容"))
+        result = cell_text(row.get("実施結果"))
+        if not text.strip():
+            errors["目標及び具体的な取組内容"] = "目標の本文を入力してください。"
+        elif len(text) > GOAL_TEXT_MAX:
+            errors["目標及び具体的な取組内容"] = (
+                f"目標の本文が長すぎます（{len(text)}文字、上限{GOAL_TEXT_MAX}文字）。"
+            )
+        if len(result) > RESULT_TEXT_MAX:
+            errors["実施結果"] = f"実施結果が長すぎます（{len(result)}文字、上限{RESULT_TEXT_MAX}文字）。"

@@ -5,10 +5,10 @@ seed/README.md): TAB-separated cells, two goal layouts, merged department
 cells left blank. The fixture is generated from it, never typed by hand.
 """
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import GoalCellError, normalize_category, split_goal_cell
 from .wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
 
 SEED_TEXT = Path(__file__).resolve().parent.parent / "seed" / "saiwai-r7-torikumi-sheet.txt"
@@ -28,8 +28,6 @@ ACHIEVEMENT_LEVELS = [
 TITLE_SUFFIX = "向上指針取組シート"
 POLICY_HEADING = "区役所サービス向上方針"
 GOALS_HEADING = "区役所サービス向上目標"
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 class SeedFormatError(ValueError):
@@ -57,28 +55,6 @@ class SeedSheet:
     ward_name: str
     policies: list[tuple[int, str]]
     departments: list[SeedDepartment]
-
-
-def normalize_category(raw: str) -> str | None:
-    """Narrow cells break 区分 with spaces or line breaks: 「お 知 ら せ」 is お知らせ."""
-    name = _WHITESPACE.sub("", raw or "")
-    return name or None
-
-
-def split_goal_cell(cell: str, known_categories) -> tuple[str, str | None, str]:
-    """Split a one-cell goal 「1 対面対応 来庁や…」 into number, 区分 and text.
-
-    The second word is taken as the 区分 only when it is a known one, because
-    a goal without a 区分 starts its text right after the number.
-    """
-    number, _, rest = cell.strip().partition(" ")
-    if not rest:
-        raise SeedFormatError(f"目標のセル「{cell[:20]}…」に番号と本文がありません。")
-    first, _, remainder = rest.partition(" ")
-    category = normalize_category(first)
-    if category in known_categories and remainder:
-        return number, category, remainder
-    return number, None, rest
 
 
 def _policy(line: str) -> tuple[int, str]:
@@ -126,7 +102,10 @@ def parse_seed_text(text: str, known_categories=CATEGORY_NAMES) -> SeedSheet:
 def _add_goal_row(cells, lineno, departments, known_categories):
     if len(cells) == 3:
         department, goal_cell, result = cells
-        number, category, text = split_goal_cell(goal_cell, known_categories)
+        try:
+            number, category, text = split_goal_cell(goal_cell, known_categories)
+        except GoalCellError as error:
+            raise SeedFormatError(f"{lineno}行目：{error}") from None
     elif len(cells) == 5:
         department, number, raw_category, text, result = cells
         category = normalize_category(raw_category)

@@ -23,6 +23,7 @@ from departments.models import Department
 
 from .models import DepartmentReport, Goal, Sheet
 from .seed import GOALS_HEADING, POLICY_HEADING
+from .text import plain
 from .wareki import date_label
 
 DEPARTMENT_HEADER = "部署名"
@@ -161,7 +162,7 @@ def build_layout(sheet: Sheet, department: Department | None = None) -> SheetLay
         for goal in goals_by_department.get(dept.pk) or [None]:
             rows.append(_row(index, dept, goal))
             index += 1
-        parts.append(_part(dept.pk, dept.name, rows))
+        parts.append(_part(dept.pk, plain(dept.name), rows))
     return SheetLayout(
         ward=sheet.ward.name,
         fiscal_year=sheet.fiscal_year,
@@ -169,7 +170,7 @@ def build_layout(sheet: Sheet, department: Department | None = None) -> SheetLay
         issuer=sheet.ward.office_name,
         output_date=date_label(timezone.localdate()),
         policy_heading=POLICY_HEADING,
-        policies=tuple(Policy(p.marker, p.text) for p in sheet.policies.all()),
+        policies=tuple(Policy(p.marker, plain(p.text)) for p in sheet.policies.all()),
         goals_heading=GOALS_HEADING,
         headers=HEADERS,
         column_widths=COLUMN_WIDTHS,
@@ -181,18 +182,19 @@ def build_layout(sheet: Sheet, department: Department | None = None) -> SheetLay
 def _row(index: int, department: Department, goal: Goal | None) -> GoalRow:
     """A goal's row; a department with no goal yet still gets one empty row."""
     if goal is None:
-        return GoalRow(index, department.pk, department.name, 0, "", "", "", "", "")
+        return GoalRow(index, department.pk, plain(department.name), 0, "", "", "", "", "")
     level = goal.achievement
+    # Every output reads this layout: text is made printable here, once (goals.text).
     return GoalRow(
         index=index,
         department_id=department.pk,
-        department=department.name,
+        department=plain(department.name),
         department_rowspan=0,
-        number=goal.number,
-        category=goal.category.name if goal.category else "",
-        text=goal.text,
-        achievement=f"{level.number} {level.label}" if level else "",
-        result=goal.result,
+        number=plain(goal.number),
+        category=plain(goal.category.name) if goal.category else "",
+        text=plain(goal.text),
+        achievement=f"{level.number} {plain(level.label)}" if level else "",
+        result=plain(goal.result),
     )
 
 

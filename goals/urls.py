@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, goal_pages, landing, reports, sheets
+from .views import board, carry_forward, goal_pages, imports, landing, reports, sheets
 
 app_name = "goals"
 
@@ -40,4 +40,10 @@ urlpatterns: list = [
         sheets.department_sheet_xlsx,
         name="department_sheet_xlsx",
     ),
+    # Workbooks in (upload → preview → confirm) and sheets into the next year (issue 5).
+    path("imports/", imports.upload, name="import_upload"),
+    path("imports/<slug:token>/", imports.preview, name="import_preview"),
+    path("imports/<slug:token>/confirm/", imports.confirm, name="import_confirm"),
+    path("imports/<slug:token>/cancel/", imports.cancel, name="import_cancel"),
+    path("sheets/<str:ward>/<int:year>/carry-forward/", carry_forward.carry_forward, name="carry_forward"),
 ]

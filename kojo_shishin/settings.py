@@ -1,6 +1,7 @@
 """Settings for kojo_shishin, read from the environment (see README)."""
 
 import datetime
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -222,3 +223,21 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# Workbook imports (goals/importers.py). An upload larger than the limit is
+# dropped while it streams in (goals/uploads.py), never kept in memory or on disk;
+# RequestSizeLimitMiddleware already refuses requests far beyond it.
+IMPORT_MAX_UPLOAD_BYTES = UPLOAD_MAX_BYTES
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("DJANGO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "goals.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Where an uploaded workbook waits between preview and confirm; with several
+# app servers it must be a directory they share.
+IMPORT_UPLOAD_DIR = Path(
+    env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
+)
+IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)

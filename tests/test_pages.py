@@ -166,3 +166,14 @@ def test_goal_page_offers_what_the_person_may_do(client, seed, kumin_report, edi
     assert result_link in client.get(reverse("goals:goal", args=[goal.pk])).content.decode()
     client.force_login(reviewer)
     assert result_link not in client.get(reverse("goals:goal", args=[goal.pk])).content.decode()
+
+
+def test_board_links_the_sheet_outputs_the_import_and_next_year(client, reviewer, seed):
+    client.force_login(reviewer)
+    html = client.get(reverse("goals:board", args=["幸区", 2025])).content.decode()
+    assert f'href="{reverse("goals:sheet_pdf", args=["幸区", 2025])}"' in html
+    assert f'href="{reverse("goals:sheet_xlsx", args=["幸区", 2025])}"' in html
+    upload = reverse("goals:import_upload")
+    assert f'href="{upload}?ward=%E5%B9%B8%E5%8C%BA&amp;year=2025"' in html
+    assert f'href="{reverse("goals:carry_forward", args=["幸区", 2025])}"' in html
+    assert "令和8年度の取組シートを作る" in html

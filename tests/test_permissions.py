@@ -106,6 +106,10 @@ def BOARD(w):
     return [w.sheet.ward.name, w.sheet.fiscal_year]
 
 
+def TOKEN(w):
+    return ["no-such-upload-token-000000000000"]
+
+
 def DEPARTMENT_SHEET(w):
     return [w.sheet.ward.name, w.sheet.fiscal_year, w.report.department_id]
 
@@ -232,6 +236,18 @@ ROWS = [
         "goals:department_sheet",
         lambda w: [w.sheet.ward.name, w.sheet.fiscal_year, 999999],
         everyone(404),
+    ),
+    # Workbook import and carry forward (issue 5). A reviewer of another ward imports into their own
+    # ward, so the upload page opens for them; a preview belongs to the session that uploaded it.
+    Row("import upload", "GET", "goals:import_upload", NONE, {**board_only(200), "other_ward_reviewer": 200}),
+    Row("import preview, unknown token", "GET", "goals:import_preview", TOKEN, everyone(404)),
+    Row("import confirm, unknown token", "POST", "goals:import_confirm", TOKEN, everyone(404)),
+    Row("import confirm", "GET", "goals:import_confirm", TOKEN, post_only()),
+    Row("import cancel, unknown token", "POST", "goals:import_cancel", TOKEN, everyone(404)),
+    Row("carry forward", "GET", "goals:carry_forward", BOARD, board_only(200)),
+    Row("carry forward", "POST", "goals:carry_forward", BOARD, board_only(302)),
+    Row(
+        "carry forward, unknown year", "POST", "goals:carry_forward", lambda w: ["幸区", 2001], everyone(404)
     ),
 ]
 

@@ -193,7 +193,7 @@ def test_stylesheet_sizes_every_layout_column():
 
 def test_a_missing_stylesheet_stops_the_pdf(seed, monkeypatch):
     """Better no PDF than an unstyled one: the error says which file is missing."""
-    monkeypatch.setattr(pdf.finders, "find", lambda path: None)
+    monkeypatch.setattr(pdf, "_static_path", lambda name: None)
     with pytest.raises(pdf.MissingResource, match="PDF の作成に必要なファイルを読めません"):
         pdf.render_pdf(build_layout(seed))
 

@@ -1,19 +1,9 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from goals.wareki import date_label
 
 register = template.Library()
-
-
-@register.simple_tag
-def optional_url(name, *args):
-    """A URL, or "" while the page it names does not exist yet (pages built by other parts of the app)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter

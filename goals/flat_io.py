@@ -1,0 +1,93 @@
+"""Flat import/export in the admin (django-import-export): formats and the admin base class.
+
+- CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
+  UTF-8 as Shift_JIS and shows garbage.
+- XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb)
+  before openpyxl opens it, and written like the sheet export (goals/xlsx.py)
+  writes text: a goal beginning with 「=」 must not become a formula in someone's Excel.
+- JSON as the library writes it.
+"""
+
+from io import BytesIO
+
+import openpyxl
+from django.conf import settings
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
+
+from .xlsx import FORMULA_PREFIXES, XML_ILLEGAL
+from .xlsx_safety import WorkbookRejected, check_workbook_bytes, megabytes
+
+
+class CSVWithBOM(base_formats.CSV):
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + super().export_data(dataset, **kwargs)
+
+
+class CheckedXLSX(base_formats.XLSX):
+    def create_dataset(self, in_stream):
+        check_workbook_bytes(in_stream)
+        return super().create_dataset(in_stream)
+
+    def export_data(self, dataset, **kwargs):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = (dataset.title or "data")[:31]
+        sheet.append(list(dataset.headers))
+        for row in dataset:
+            sheet.append([text_cell(value) for value in row])
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                    cell.quotePrefix = cell.value.startswith(FORMULA_PREFIXES)
+        stream = BytesIO()
+        book.save(stream)
+        return stream.getvalue()
+
+
+def text_cell(value):
+    """Characters XML cannot hold (control codes pasted from elsewhere) are dropped, as in the sheet export."""
+    return XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+FLAT_FORMATS = [CSVWithBOM, CheckedXLSX, base_formats.JSON]
+
+
+class CheckedImportForm(ImportForm):
+    too_large = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            self.errors.pop("import_file", None)
+            limit = megabytes(settings.IMPORT_MAX_UPLOAD_BYTES)
+            self.add_error("import_file", f"ファイルが大きすぎます。読み込めるのは {limit} までです。")
+        return cleaned
+
+
+class FlatImportExportAdmin(ImportExportModelAdmin):
+    """Import with the library's preview-and-confirm step; Japanese messages for unreadable files."""
+
+    formats = FLAT_FORMATS
+    import_form_class = CheckedImportForm
+
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        form.too_large = bool(getattr(request, "upload_too_large", False))
+        return form
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, WorkbookRejected):
+            form.add_error("import_file", str(e))
+        elif isinstance(e, UnicodeDecodeError):
+            form.add_error(
+                "import_file",
+                "文字コードを読み取れません。CSV は「CSV UTF-8（コンマ区切り）」で保存してください。",
+            )
+        else:
+            form.add_error(
+                "import_file",
+                "ファイルを読み取れません。選んだ形式（CSV・XLSX・JSON）とファイルが合っているか確かめてください。",
+            )

@@ -1,0 +1,84 @@
+"""Forms of the workbook import (upload, then confirm)."""
+
+from django import forms
+from django.conf import settings
+
+from departments.models import Ward
+
+from .importers import WorkbookError, read_workbook
+from .models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, Category
+from .xlsx_safety import megabytes
+
+YEAR_MESSAGE = f"{FIRST_FISCAL_YEAR}〜{LAST_FISCAL_YEAR}の西暦で入力してください（令和7年度なら2025）。"
+
+
+class ImportUploadForm(forms.Form):
+    ward = forms.ModelChoiceField(
+        label="区",
+        queryset=Ward.objects.none(),
+        to_field_name="name",
+        empty_label=None,
+        error_messages={"invalid_choice": "この区の取組シートは読み込めません。一覧から選んでください。"},
+    )
+    fiscal_year = forms.IntegerField(
+        label="年度（西暦）",
+        min_value=FIRST_FISCAL_YEAR,
+        max_value=LAST_FISCAL_YEAR,
+        help_text="読み込む先の年度。令和7年度なら2025。",
+        error_messages={
+            "required": "年度を入力してください。",
+            "invalid": YEAR_MESSAGE,
+            "min_value": YEAR_MESSAGE,
+            "max_value": YEAR_MESSAGE,
+        },
+    )
+    file = forms.FileField(
+        label="取組シートのファイル（.xlsx）",
+        error_messages={"required": "ファイルを選んでください。", "empty": "ファイルが空です（0 バイト）。"},
+    )
+    worksheet = forms.CharField(
+        label="シート名（任意）",
+        required=False,
+        max_length=31,
+        help_text="空欄なら、目標の表がある最初のシートを読みます。",
+    )
+
+    def __init__(self, *args, wards, too_large=False, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["ward"].queryset = wards
+        self.too_large = too_large
+        self.fields["file"].widget.attrs["accept"] = (
+            ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        self.fields["file"].help_text = f"{megabytes(_limit())}まで。"
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if self.too_large:
+            self.add_error("file", f"ファイルが大きすぎます。読み込めるのは {megabytes(_limit())} までです。")
+            return cleaned
+        if upload is None:
+            return cleaned
+        if upload.size > _limit():
+            self.add_error("file", f"ファイルが大きすぎます。読み込めるのは {megabytes(_limit())} までです。")
+            return cleaned
+        data = upload.read()
+        try:
+            cleaned["parsed"] = read_workbook(
+                data, Category.objects.values_list("name", flat=True), cleaned.get("worksheet") or None
+            )
+        except WorkbookError as error:
+            self.add_error("file", str(error.problem))
+        cleaned["data"] = data
+        return cleaned
+
+
+def _limit():
+    return settings.IMPORT_MAX_UPLOAD_BYTES
+
+
+class ImportConfirmForm(forms.Form):
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    worksheet = forms.CharField(widget=forms.HiddenInput, max_length=31)
+    create_missing = forms.BooleanField(label="未登録の部署・区分を作成して読み込む", required=False)

@@ -1,0 +1,170 @@
+"""Importing an official-layout workbook: upload → preview (writes nothing) → confirm (one transaction)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from departments.models import Membership, Ward
+
+from .. import import_store
+from ..import_commit import ImportRefused, commit_import
+from ..import_forms import ImportConfirmForm, ImportUploadForm
+from ..import_plan import build_plan
+from ..importers import WorkbookError, read_workbook
+from ..models import Category
+from ..wareki import fiscal_year_of
+
+
+def importable_wards(user):
+    """Wards whose sheets a person may import into: those they review (取りまとめ); every ward for superusers."""
+    if user.is_superuser:
+        return Ward.objects.all()
+    return Ward.objects.filter(
+        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
+    ).distinct()
+
+
+def reviewer_only(ward=None):
+    """403 for a member of the ward who does not review it: they may read, not import or carry forward."""
+    whose = f"{ward}の" if ward else ""
+    return PermissionDenied(
+        f"取組シートの読み込みと次年度への引き継ぎは、{whose}取りまとめ担当（総務課など）だけが行えます。"
+        "必要な場合は、取りまとめ担当に依頼してください。"
+    )
+
+
+def _refuse(request):
+    """Outsiders (no ward at all) get 404; members of a ward who review none get 403. Always raises."""
+    if not Ward.objects.for_user(request.user).exists():
+        raise Http404("この画面はありません。")
+    raise reviewer_only()
+
+
+def _stored_upload(request, token):
+    """The upload this person made for a ward they still review, or 404 / a refusal."""
+    try:
+        upload, data = import_store.load(request, token)
+    except LookupError:
+        raise Http404("この読み込みはありません。") from None
+    if not importable_wards(request.user).filter(name=upload.ward).exists():
+        raise Http404("この読み込みはありません。")
+    return upload, data
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    wards = importable_wards(request.user)
+    if not wards.exists():
+        _refuse(request)
+    # Without a year in the link, the fiscal year we are in.
+    initial = {
+        "ward": request.GET.get("ward"),
+        "fiscal_year": request.GET.get("year") or fiscal_year_of(timezone.localdate()),
+    }
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        wards=wards,
+        initial=initial,
+        too_large=bool(getattr(request, "upload_too_large", False)),
+    )
+    if request.method == "POST" and form.is_valid():
+        stored = import_store.save(
+            request,
+            form.cleaned_data["data"],
+            ward=form.cleaned_data["ward"].name,
+            fiscal_year=form.cleaned_data["fiscal_year"],
+            filename=form.cleaned_data["file"].name,
+            worksheet=form.cleaned_data["worksheet"] or None,
+        )
+        return redirect("goals:import_preview", token=stored.token)
+    return render(request, "goals/import_upload.html", {"form": form})
+
+
+def _read(upload, data, worksheet):
+    return read_workbook(data, Category.objects.values_list("name", flat=True), worksheet)
+
+
+@require_GET
+def preview(request, token):
+    try:
+        upload, data = _stored_upload(request, token)
+    except import_store.UploadGone as gone:
+        messages.error(request, str(gone))
+        return redirect("goals:import_upload")
+    worksheet = request.GET.get("sheet") or upload.worksheet
+    context = {"upload": upload, "token": token}
+    try:
+        parsed = _read(upload, data, worksheet)
+    except WorkbookError as error:
+        context["workbook_problem"] = error.problem
+        return render(request, "goals/import_preview.html", context)
+    plan = build_plan(parsed, upload.ward, upload.fiscal_year)
+    context["plan"] = plan
+    context["confirm_form"] = ImportConfirmForm(
+        initial={"digest": plan.digest, "worksheet": parsed.worksheet}
+    )
+    return render(request, "goals/import_preview.html", context)
+
+
+def _back_to_preview(token, worksheet):
+    url = reverse("goals:import_preview", kwargs={"token": token})
+    return redirect(f"{url}?{urlencode({'sheet': worksheet})}" if worksheet else url)
+
+
+@require_POST
+def confirm(request, token):
+    try:
+        upload, data = _stored_upload(request, token)
+    except import_store.UploadGone as gone:
+        messages.error(request, str(gone))
+        return redirect("goals:import_upload")
+    form = ImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "確認の内容が正しく送られませんでした。何も書き込んでいません。もう一度確認してください。",
+        )
+        return _back_to_preview(token, upload.worksheet)
+    worksheet = form.cleaned_data["worksheet"]
+    try:
+        parsed = _read(upload, data, worksheet)
+        plan = commit_import(
+            parsed,
+            upload.ward,
+            upload.fiscal_year,
+            by=request.user,
+            create_missing=form.cleaned_data["create_missing"],
+            expected_digest=form.cleaned_data["digest"],
+        )
+    except WorkbookError as error:
+        messages.error(request, f"{error.problem} 何も書き込んでいません。")
+        return _back_to_preview(token, worksheet)
+    except ImportRefused as refused:
+        messages.error(request, refused.message)
+        return _back_to_preview(token, worksheet)
+    import_store.discard(request, token)
+    messages.success(
+        request,
+        f"{plan.ward}の{plan.fiscal_year_label}の取組シートに「{upload.filename}」を読み込みました"
+        f"（新規{plan.created}件・変更{plan.changed}件・変更なし{plan.unchanged}件）。",
+    )
+    # Back to where the reviewer works: the ward board of the sheet just written.
+    return redirect("goals:board", plan.ward.name, plan.fiscal_year)
+
+
+@require_POST
+def cancel(request, token):
+    try:
+        _stored_upload(request, token)
+    except import_store.UploadGone:
+        pass
+    import_store.discard(request, token)
+    messages.info(request, "読み込みを取り消しました。何も書き込んでいません。")
+    return redirect("goals:import_upload")
