@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from departments.models import Department
 from goals.models import DepartmentReport, Goal, Sheet
 
+from ..conftest import fill_results
 from .conftest import TABLET, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -197,3 +198,25 @@ def test_tablet_layout(new_page, audit, request, kumin_report, persona):
         )
         assert overflow <= 0, f"{name} is {overflow}px wider than a tablet"
         audit(page, f"{name}（タブレット）")
+
+
+def test_next_year_from_the_board_shows_last_years_results(
+    new_page, audit, seed, kumin_report, editor, reviewer
+):
+    Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.CLOSED)
+    fill_results(kumin_report, level_number=2)
+    board = new_page()
+    sign_in(board, reviewer)
+    board.get_by_role("link", name="令和8年度の取組シートを作る（目標を引き継ぐ）").click()
+    board.get_by_role("button", name="令和8年度の取組シートを作成する").click()
+    expect(board.get_by_role("status").first).to_contain_text("引き継ぎました")
+
+    kumin = new_page()
+    sign_in(kumin, editor)
+    expect(kumin.get_by_role("heading", level=1)).to_have_text("区民課　令和8年度の目標と実施結果")
+    carried = kumin.locator(".carried")
+    expect(carried).to_have_count(3)
+    expect(carried.first).to_contain_text("前年度（令和7年度）の目標 1 の結果")
+    expect(carried.first).to_contain_text("窓口アンケートで満足度90％を達成しました。")
+    expect(carried.first).to_contain_text("2 目標を上回って達成")
+    audit(kumin, "部署のページ（次年度・前年度の結果つき）")

@@ -238,7 +238,7 @@ def _official_sheet(board, kumin, audit, screenshot):
     expect(board.get_by_role("table")).to_contain_text(NEW_GOAL)
     expect(board.get_by_role("table")).to_contain_text(FIXED_RESULT)
     audit(board, "取組シート")
-    screenshot(board, "sheet-page", full_page=False)  # the sheet is long: its first screen
+    screenshot(board, "sheet-page-closed-year", full_page=False)  # the sheet is long: its first screen
 
     pdf = _pdf_text(_download(board, "PDF をダウンロード", "_幸区.pdf"))
     xlsx = _xlsx_cells(_download(board, "Excel をダウンロード", "_幸区.xlsx"))
