@@ -12,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 BROWSER_TOOLS := tools/browser/node_modules/.installed
 
-.PHONY: run serve load test lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
+.PHONY: run serve load test screenshots lint install os-deps os-deps-test lock fixtures demo-passwords clean bench
 
 # Reinstall only when the declared dependencies change: a second run is fast.
 $(STAMP): pyproject.toml constraints.txt
@@ -60,6 +60,10 @@ $(BROWSER_TOOLS): tools/browser/package-lock.json
 
 test: install os-deps-test $(BROWSER_TOOLS) lint
 	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Refresh docs/screenshots/*.png: the browser tests, writing their screenshots there.
+screenshots: install os-deps-test $(BROWSER_TOOLS)
+	KOJO_SCREENSHOTS=1 $(DEV) $(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 # New passwords for the demo accounts (development databases only).
 demo-passwords: install

@@ -14,6 +14,19 @@ class Form(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def without_truncation(field: forms.CharField, name: str) -> forms.CharField:
+    """A long text checked on the server only: the browser's maxlength cuts a paste silently.
+
+    The person is told the limit and how long the text is, and keeps every character to shorten.
+    """
+    field.widget.attrs.pop("maxlength", None)
+    field.error_messages["max_length"] = (
+        f"{name}は%(limit_value)d文字以内にしてください（現在%(show_value)d文字）。"
+        "入力した内容はそのまま残っています。"
+    )
+    return field
+
+
 class PlainTextField(forms.CharField):
     """Typed text without control characters (goals.text.plain): they are dropped on input."""
 
@@ -57,6 +70,7 @@ class GoalForm(Form):
         super().__init__(*args, **kwargs)
         if goal is not None:
             self.fields["version"].required = True
+        without_truncation(self.fields["text"], "目標及び具体的な取組内容")
 
     def clean_number(self):
         number = self.cleaned_data["number"].strip()
@@ -91,6 +105,10 @@ class ResultForm(Form):
         empty_label=None,
     )
     version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_truncation(self.fields["result"], "実施結果")
 
 
 class DeleteGoalForm(Form):

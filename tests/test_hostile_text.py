@@ -139,6 +139,9 @@ def test_text_over_the_limit_is_refused_with_a_message(client, editor, seed, lev
         {"result": LONG + "超", "achievement": levels[1].pk, "version": goal.version},
     )
     assert response.status_code == 400
-    assert f"{RESULT_TEXT_MAX} 文字以下" in response.content.decode()
+    assert (
+        f"実施結果は{RESULT_TEXT_MAX}文字以内にしてください（現在{RESULT_TEXT_MAX + 1}文字）"
+        in response.content.decode()
+    )
     goal.refresh_from_db()
     assert goal.result == ""

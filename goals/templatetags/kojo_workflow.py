@@ -28,3 +28,15 @@ def person(user):
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def phase_steps(sheet):
+    """計画 → 実施中 → 確定 with each step "done", "current" or "todo", for the step indicator."""
+    phases = [value for value, _ in sheet.Phase.choices]
+    here = phases.index(sheet.phase)
+    states = ["done"] * here + ["current"] + ["todo"] * (len(phases) - here - 1)
+    return [
+        {"label": label, "state": state}
+        for (_, label), state in zip(sheet.Phase.choices, states, strict=True)
+    ]

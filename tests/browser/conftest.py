@@ -1,9 +1,10 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
-Every page a test visits can be audited with `audit(page)`: axe-core (WCAG 2.1 A/AA rules) runs
-inside the page, and the HTML the server sent goes through the W3C Nu HTML checker (vnu.jar, run
-once per session as a local HTTP service). Both tools are vendored from the npm registry by
-`make test` into tools/browser/node_modules; nothing is fetched from a CDN.
+Every page a test visits can be audited with `audit(page, name)`: axe-core (WCAG 2.1 A/AA rules and
+axe's best practices: landmarks, heading order, one h1) runs inside the page, and the HTML the server
+sent goes through the W3C Nu HTML checker (vnu.jar, run once per session as a local HTTP service).
+Both tools are vendored from the npm registry by `make test` into tools/browser/node_modules; nothing
+is fetched from a CDN. The session ends with a summary of what was audited, as whom, and what was found.
 """
 
 import json
@@ -14,17 +15,20 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 TOOLS = Path(settings.BASE_DIR) / "tools" / "browser" / "node_modules"
 AXE = TOOLS / "axe-core" / "axe.min.js"
 VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Not WCAG criteria themselves, but how the criteria are met here: landmarks, one h1, heading order.
+BEST_PRACTICE = ["best-practice"]
 # Without the background-networking flags Chromium keeps calling home, which this closed network refuses.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -60,7 +64,12 @@ class Documents:
         self.page = page
 
     def _record(self, response):
-        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+        # A download (PDF, Excel) is a navigation too, but not a page to check.
+        if (
+            response.request.resource_type == "document"
+            and response.frame == self.page.main_frame
+            and response.headers.get("content-type", "").startswith("text/html")
+        ):
             self.last = response
 
     def html(self) -> str:
@@ -68,21 +77,24 @@ class Documents:
         return self.last.text()
 
 
+OFFICE_SCREEN = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+
 @pytest.fixture
 def new_page(browser, live_server):
+    """A fresh browser (its own cookies) for one person; `persona` names them in the audit summary."""
     contexts = []
 
-    def make():
+    def make(viewport=OFFICE_SCREEN):
         context = browser.new_context(
-            base_url=live_server.url,
-            locale="ja-JP",
-            viewport={"width": 1366, "height": 768},
-            accept_downloads=True,
+            base_url=live_server.url, locale="ja-JP", viewport=viewport, accept_downloads=True
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.documents = Documents(page)
+        page.persona = "anonymous"
         return page
 
     yield make
@@ -103,7 +115,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def html_checker():
-    """POST a document to a local Nu HTML checker; returns its error messages."""
+    """POST a document to a local Nu HTML checker; returns its (errors, warnings)."""
     if not VNU.exists():
         pytest.fail(f"{VNU} がありません。make test が npm から導入します。")
     java = shutil.which("java")
@@ -129,17 +141,19 @@ def html_checker():
                 pytest.fail("Nu HTML checker (vnu.jar) が起動しませんでした。")
             time.sleep(0.3)
 
-    def check(html: str) -> list[str]:
+    def check(html: str) -> tuple[list[str], list[str]]:
         request = urllib.request.Request(
             url, data=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"}
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (local checker)
             messages = json.load(response)["messages"]
-        return [
+        errors = [
             f"{m.get('lastLine', '?')}: {m['message']}"
             for m in messages
             if m["type"] == "error" or m.get("subType") == "fatal"
         ]
+        warnings = [m["message"] for m in messages if m.get("subType") == "warning"]
+        return errors, warnings
 
     yield check
     server.terminate()
@@ -147,35 +161,92 @@ def html_checker():
 
 
 class AuditLog:
-    pages: list[str] = []
+    """Everything the audits of this session saw, for the summary at its end."""
+
+    pages: set[tuple[str, str]] = set()  # (page, persona)
+    audits = 0
+    axe_violations = 0
+    html_errors = 0
+    html_warnings: Counter = Counter()
+    needs_review: Counter = Counter()  # axe "incomplete" (rule: reason): for a person to look at
+    seconds = 0.0
+
+
+def _axe(page, tags):
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags)
 
 
 @pytest.fixture
 def audit(html_checker):
-    """Run axe-core (WCAG 2.1 AA) and the Nu checker on the page as it is now."""
+    """Run axe-core (WCAG 2.1 AA and best practices) and the Nu checker on the page as it is now."""
 
     def run(page, name: str):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
-        )
+        started = time.monotonic()
+        result = _axe(page, WCAG_21_AA + BEST_PRACTICE)
         violations = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in result["violations"]
         ]
-        html_errors = html_checker(page.documents.html())
-        AuditLog.pages.append(name)
-        assert violations == [], f"axe violations on {name}: {violations}"
-        assert html_errors == [], f"Nu checker errors on {name}: {html_errors}"
+        html_errors, html_warnings = html_checker(page.documents.html())
+        AuditLog.pages.add((name, page.persona))
+        AuditLog.audits += 1
+        AuditLog.axe_violations += sum(len(v["nodes"]) for v in result["violations"])
+        AuditLog.html_errors += len(html_errors)
+        AuditLog.html_warnings.update(html_warnings)
+        AuditLog.needs_review.update(
+            f"{v['id']}: {check['message']}"
+            for v in result["incomplete"]
+            for node in v["nodes"]
+            for check in node["any"][:1]
+        )
+        AuditLog.seconds += time.monotonic() - started
+        assert violations == [], f"axe violations on {name} ({page.persona}): {violations}"
+        assert html_errors == [], f"Nu checker errors on {name} ({page.persona}): {html_errors}"
 
     return run
 
 
-@pytest.fixture
-def screenshot():
-    def take(page, name: str):
+def pytest_terminal_summary(terminalreporter):
+    if not AuditLog.audits:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("accessibility and HTML audit")
+    personas = sorted({persona for _, persona in AuditLog.pages})
+    write(
+        f"{AuditLog.audits} audits of {len(AuditLog.pages)} distinct pages × personas "
+        f"({len({name for name, _ in AuditLog.pages})} pages; personas: {', '.join(personas)}) "
+        f"in {AuditLog.seconds:.1f} s"
+    )
+    write(f"axe-core violations (WCAG 2.1 A/AA + best practices): {AuditLog.axe_violations}")
+    write(f"Nu HTML checker errors: {AuditLog.html_errors}")
+    for reason, count in sorted(AuditLog.needs_review.items()):
+        write(f"axe needs review ×{count} elements: {reason}")
+    for message, count in AuditLog.html_warnings.most_common():
+        write(f"Nu warning ×{count}: {message}")
+    if terminalreporter.config.option.verbose > 0:
+        for name, persona in sorted(AuditLog.pages):
+            write(f"  audited: {name} — {persona}")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """docs/screenshots when KOJO_SCREENSHOTS=1 (`make screenshots`), else a temporary folder.
+
+    The committed images show dates and times: an ordinary test run must not rewrite them.
+    """
+    if os.environ.get("KOJO_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def screenshot(screenshot_dir):
+    def take(page, name: str, full_page: bool = True):
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        assert path.stat().st_size > 0
 
     return take
 
@@ -185,4 +256,5 @@ def sign_in(page, user):
     page.get_by_label("ユーザー名").fill(user.username)
     page.get_by_label("パスワード").fill(user.raw_password)
     page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+    page.persona = user.username
