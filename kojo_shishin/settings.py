@@ -165,6 +165,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# PDFs for web requests are drawn in a low-priority helper process (goals/pdf_helper.py).
+PDF_HELPER_PROCESS = env_bool("DJANGO_PDF_HELPER_PROCESS", default=not DEBUG)
+PDF_TIMEOUT_SECONDS = env_int("DJANGO_PDF_TIMEOUT", 50)
+
 # --- Sessions, sign-in protection, headers -------------------------------------------------
 
 # A working day of inactivity (8:30–17:15 plus margin); every request renews it.

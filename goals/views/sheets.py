@@ -4,13 +4,15 @@ Who may read: anyone who belongs to the sheet's ward (any role) and
 superusers; everyone else gets 404, so the URL tells nothing about what exists.
 """
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from ..models import Sheet
+from ..pdf_helper import PdfHelperFailed, render_pdf
 from ..sheet import build_layout, departments_on
 from ..xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from ..xlsx import render_xlsx
@@ -46,7 +48,8 @@ def sheet(request, ward, year):
 
 @require_safe
 def sheet_pdf(request, ward, year):
-    return _pdf(build_layout(get_sheet_for_reader(request.user, ward, year)))
+    layout = build_layout(get_sheet_for_reader(request.user, ward, year))
+    return _pdf(request, layout, reverse("goals:sheet", args=(ward, year)))
 
 
 @require_safe
@@ -70,7 +73,8 @@ def department_sheet(request, ward, year, department_id):
 @require_safe
 def department_sheet_pdf(request, ward, year, department_id):
     sheet = get_sheet_for_reader(request.user, ward, year)
-    return _pdf(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
+    layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
+    return _pdf(request, layout, reverse("goals:department_sheet", args=(ward, year, department_id)))
 
 
 @require_safe
@@ -79,11 +83,13 @@ def department_sheet_xlsx(request, ward, year, department_id):
     return _xlsx(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
 
 
-def _pdf(layout):
-    # WeasyPrint takes half a second to import: only processes that draw a PDF pay for it.
-    from ..pdf import render_pdf
-
-    return _download(render_pdf(layout), "application/pdf", layout.filename("pdf"))
+def _pdf(request, layout, sheet_page: str):
+    try:
+        content = render_pdf(layout)
+    except PdfHelperFailed as error:
+        messages.error(request, str(error))
+        return redirect(sheet_page)
+    return _download(content, "application/pdf", layout.filename("pdf"))
 
 
 def _xlsx(layout):

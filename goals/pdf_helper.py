@@ -1,0 +1,84 @@
+"""PDFs for web requests, drawn in a helper process at low CPU priority.
+
+A whole-ward PDF keeps a core busy for seconds. Drawn on the request's own
+thread it competes on equal terms with the short requests of people saving
+their results, and on a small server their response times suffer (see the
+load test in docs/benchmarks.md). Each app worker process therefore keeps one
+helper process, started with a lower priority (nice), which the scheduler
+serves only when the short requests leave a core free; the request thread
+just waits for the bytes.
+
+The helper holds no state: it receives a finished layout (plain data, no
+database access) and returns the PDF, so any number of app workers and
+instances behave alike. Turned off (drawn in-process) with
+DJANGO_PDF_HELPER_PROCESS=false, and in development.
+"""
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from django.conf import settings
+
+NICENESS = 10
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+class PdfHelperFailed(RuntimeError):
+    pass
+
+
+def render_pdf(layout) -> bytes:
+    if not settings.PDF_HELPER_PROCESS:
+        return _draw(layout)
+    try:
+        return _helper().submit(_draw, layout).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+    except BrokenProcessPool:
+        _discard()
+        raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
+
+
+def warm_up() -> None:
+    """Start the helper before the first PDF is asked for (gunicorn's post_worker_init)."""
+    if settings.PDF_HELPER_PROCESS:
+        _helper().submit(os.getpid).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+
+
+def helper_niceness() -> int:
+    return _helper().submit(os.nice, 0).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+
+
+def _draw(layout) -> bytes:
+    from .pdf import render_pdf as draw  # WeasyPrint loads only where PDFs are drawn
+
+    return draw(layout)
+
+
+def _start_helper():
+    os.nice(NICENESS)
+    import django
+
+    django.setup()
+    from . import pdf  # noqa: F401  (import WeasyPrint now, not during the first request)
+
+
+def _helper() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            # "spawn": a fresh interpreter; forking a threaded app worker could copy held locks.
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_helper
+            )
+        return _pool
+
+
+def _discard():
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None

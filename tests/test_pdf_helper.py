@@ -1,0 +1,51 @@
+"""PDFs for web requests are drawn in a low-priority helper process (production), and recover from its crash."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from goals import pdf_helper
+from goals.sheet import build_layout
+
+
+@pytest.fixture
+def helper(settings):
+    settings.PDF_HELPER_PROCESS = True
+    yield pdf_helper
+    pdf_helper._discard()
+
+
+def test_the_download_is_drawn_by_a_lower_priority_helper(client, reviewer, seed, helper):
+    assert helper.helper_niceness() == min(os.nice(0) + helper.NICENESS, 19)
+    client.force_login(reviewer)
+    response = client.get(reverse("goals:sheet_pdf", args=["幸区", 2025]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    assert helper._pool is not None  # the helper drew it
+
+
+def test_a_crashed_helper_gives_a_clear_error_then_is_replaced(seed, helper):
+    layout = build_layout(seed)
+    helper._helper().submit(os._exit, 1)
+    with pytest.raises(helper.PdfHelperFailed, match="もう一度お試しください"):
+        helper.render_pdf(layout)
+    assert helper.render_pdf(layout).startswith(b"%PDF-")
+
+
+def test_in_development_the_pdf_is_drawn_in_process(settings, seed):
+    settings.PDF_HELPER_PROCESS = False
+    pdf_helper._discard()
+    assert pdf_helper.render_pdf(build_layout(seed)).startswith(b"%PDF-")
+    assert pdf_helper._pool is None
+
+
+def test_a_failed_download_returns_to_the_sheet_with_the_message(client, reviewer, seed, monkeypatch):
+    def crash(layout):
+        raise pdf_helper.PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。")
+
+    monkeypatch.setattr("goals.views.sheets.render_pdf", crash)
+    client.force_login(reviewer)
+    response = client.get(reverse("goals:sheet_pdf", args=["幸区", 2025]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("goals:sheet", args=["幸区", 2025])
+    assert "もう一度お試しください" in response.content.decode()
