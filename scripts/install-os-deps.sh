@@ -7,8 +7,11 @@ set -euo pipefail
 missing=()
 has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
-command -v python3 >/dev/null || missing+=(python3)
-python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The Makefile builds the virtualenv from Debian's interpreter when there is one.
+python=/usr/bin/python3
+[[ -x $python ]] || python=$(command -v python3 || true)
+[[ -n $python ]] || missing+=(python3)
+[[ -z $python ]] || "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 # The PDF must print Japanese: IPAex Gothic, found through fontconfig.
 fc-list :lang=ja 2>/dev/null | grep -q . || missing+=(fonts-ipaexfont-gothic)
