@@ -48,48 +48,48 @@ def _back(sheet):
     return redirect("goals:board", ward=sheet.ward.name, year=sheet.fiscal_year)
 
 
-@require_POST
-def board_advance(request, ward, year):
+def _sheet_action(request, ward, year, form_class, form_name, act, error_field=lambda sheet: None):
+    """One reviewer action from the board's forms: back to the board with a message when it is
+    done, or the board again (400) with the form's errors when it is refused."""
     sheet = access.sheet_for_reviewer(request.user, ward, year)
-    form = AdvanceForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            sheet.advance(by=request.user, override_reason=form.cleaned_data["override_reason"])
+            done = act(sheet, form.cleaned_data)
         except WorkflowError as error:
-            form.add_error(
-                "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None, error.message
-            )
+            form.add_error(error_field(sheet), error.message)
         else:
-            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。")
+            messages.success(request, done)
             return _back(sheet)
-    return _render(request, sheet, status=400, advance_form=form)
+    return _render(request, sheet, status=400, **{form_name: form})
+
+
+@require_POST
+def board_advance(request, ward, year):
+    def advance(sheet, data):
+        sheet.advance(by=request.user, override_reason=data["override_reason"])
+        return f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。"
+
+    def refused_field(sheet):
+        # 確定 is refused for want of a reason: the message belongs to the reason field.
+        return "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None
+
+    return _sheet_action(request, ward, year, AdvanceForm, "advance_form", advance, refused_field)
 
 
 @require_POST
 def board_reopen(request, ward, year):
-    sheet = access.sheet_for_reviewer(request.user, ward, year)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            sheet.reopen(by=request.user, reason=form.cleaned_data["reason"])
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に戻しました。")
-            return _back(sheet)
-    return _render(request, sheet, status=400, reopen_form=form)
+    def reopen(sheet, data):
+        sheet.reopen(by=request.user, reason=data["reason"])
+        return f"{sheet.title}を「{sheet.get_phase_display()}」に戻しました。"
+
+    return _sheet_action(request, ward, year, ReopenForm, "reopen_form", reopen)
 
 
 @require_POST
 def board_deadline(request, ward, year):
-    sheet = access.sheet_for_reviewer(request.user, ward, year)
-    form = DeadlineForm(request.POST)
-    if form.is_valid():
-        try:
-            sheet.set_results_deadline(by=request.user, deadline=form.cleaned_data["results_deadline"])
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, "実施結果の提出期限を保存しました。")
-            return _back(sheet)
-    return _render(request, sheet, status=400, deadline_form=form)
+    def set_deadline(sheet, data):
+        sheet.set_results_deadline(by=request.user, deadline=data["results_deadline"])
+        return "実施結果の提出期限を保存しました。"
+
+    return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)
