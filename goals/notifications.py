@@ -24,28 +24,16 @@ def _addresses(users) -> list[str]:
     return sorted({u.email for u in users if u.email})
 
 
+def _active_members(role, **where):
+    return get_user_model().objects.filter(is_active=True, memberships__role=role, **where).distinct()
+
+
 def ward_reviewers(ward):
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__department__ward=ward,
-            memberships__role=Membership.Role.REVIEWER,
-        )
-        .distinct()
-    )
+    return _active_members(Membership.Role.REVIEWER, memberships__department__ward=ward)
 
 
 def department_editors(department):
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__department=department,
-            memberships__role=Membership.Role.EDITOR,
-        )
-        .distinct()
-    )
+    return _active_members(Membership.Role.EDITOR, memberships__department=department)
 
 
 def _send(recipients: list[str], subject: str, body: str):
