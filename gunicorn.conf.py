@@ -23,6 +23,6 @@ forwarded_allow_ips = os.environ.get("KOJO_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_worker_init(worker):
     # Start the worker's low-priority PDF helper now, not during someone's first download.
-    from goals.pdf_helper import warm_up
+    from goals.sheet.pdf_helper import warm_up
 
     warm_up()

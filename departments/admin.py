@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from goals.flat_io import FlatImportExportAdmin
+from goals.admin_io.formats import FlatImportExportAdmin
 
 from .models import Department, Membership, Ward
 from .resources import DepartmentResource

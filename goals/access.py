@@ -10,8 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from departments.models import Department, Membership, Ward
-
-from .models import DepartmentReport, Goal, Sheet
+from goals.models import DepartmentReport, Goal, Sheet
 
 NOT_AN_EDITOR = (
     "部署の目標と実施結果は、その部署の入力担当だけが編集できます。"

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 from simple_history.admin import SimpleHistoryAdmin
 
-from .flat_io import FlatImportExportAdmin
-from .models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
-from .resources import GoalResource
+from goals.admin_io.formats import FlatImportExportAdmin
+from goals.admin_io.resources import GoalResource
+from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
 
 
 @admin.register(Category)

@@ -6,4 +6,4 @@ class GoalsConfig(AppConfig):
     verbose_name = "向上指針"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the Japanese font check
+        from goals.sheet import checks  # noqa: F401 - registers the Japanese font check

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from .models import AchievementLevel, DepartmentReport, Goal
+from goals.models import AchievementLevel, DepartmentReport, Goal
 
 BAR_WIDTH = 320  # px of the longest bar in the ward chart
 STACK_WIDTH = 160  # px of a department's stacked bar

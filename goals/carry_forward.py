@@ -17,9 +17,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from departments.models import Department, Ward
-
-from .models import LAST_FISCAL_YEAR, DepartmentReport, Goal, ServicePolicy, Sheet
-from .wareki import date_label, fiscal_year_label
+from goals.lib.wareki import date_label, fiscal_year_label
+from goals.models import LAST_FISCAL_YEAR, DepartmentReport, Goal, ServicePolicy, Sheet
 
 CHANGE_REASON = "前年度からの引き継ぎ"
 

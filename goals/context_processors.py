@@ -3,9 +3,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from .models import Sheet
-from .notifications import deadline_phrase
-from .wareki import date_label
+from goals.lib.wareki import date_label
+from goals.mail.notifications import deadline_phrase
+from goals.models import Sheet
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
-from .text import plain
+from goals.lib.text import plain
+from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
 
 
 class Form(forms.Form):

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import AchievementLevel, Category, DepartmentReport, Goal, Sheet
-from .wareki import date_label
+from goals.lib.wareki import date_label
+from goals.models import AchievementLevel, Category, DepartmentReport, Goal, Sheet
 
 
 @dataclass

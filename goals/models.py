@@ -8,9 +8,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments.models import Department, Ward
-
-from .wareki import CIRCLED_NUMBERS, fiscal_year_label
-from .workflow import GoalEditing, ReportWorkflow, SheetWorkflow
+from goals.lib.wareki import CIRCLED_NUMBERS, fiscal_year_label
+from goals.workflow import GoalEditing, ReportWorkflow, SheetWorkflow
 
 # Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
 FIRST_FISCAL_YEAR = 1989

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, carry_forward, goal_pages, imports, landing, reports, sheets
+from goals.views import board, carry_forward, goal_pages, imports, landing, reports, sheets
 
 app_name = "goals"
 

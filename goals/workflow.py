@@ -54,7 +54,7 @@ def _save_unique_number(goal, **kwargs):
 
 def _lock(sheet_id, department_id):
     """Lock the sheet, then the department's report (created if an import left it out)."""
-    from .models import DepartmentReport, Sheet
+    from goals.models import DepartmentReport, Sheet
 
     # of=("self",): lock the sheet row, not the ward row joined for the messages.
     sheet = Sheet.objects.select_for_update(of=("self",)).select_related("ward").get(pk=sheet_id)
@@ -190,7 +190,7 @@ class ReportWorkflow:
 
     def submit(self, *, by):
         """提出: every goal has a result and an achievement level; the ward's reviewers are told."""
-        from .notifications import notify_submitted
+        from goals.mail.notifications import notify_submitted
 
         if not self.department.is_edited_by(by):
             raise WorkflowError("提出できるのは、この部署の入力担当だけです。")
@@ -211,7 +211,7 @@ class ReportWorkflow:
 
     def return_to_department(self, *, by, reason: str):
         """差戻し with a reason the department sees; its editors are told."""
-        from .notifications import notify_returned
+        from goals.mail.notifications import notify_returned
 
         if not self.sheet.ward.is_reviewed_by(by):
             raise WorkflowError("差し戻せるのは、この区の取りまとめ担当だけです。")

@@ -165,7 +165,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
-# PDFs for web requests are drawn in a low-priority helper process (goals/pdf_helper.py).
+# PDFs for web requests are drawn in a low-priority helper process (goals/sheet/pdf_helper.py).
 PDF_HELPER_PROCESS = env_bool("DJANGO_PDF_HELPER_PROCESS", default=not DEBUG)
 PDF_TIMEOUT_SECONDS = env_int("DJANGO_PDF_TIMEOUT", 50)
 
@@ -228,14 +228,14 @@ SECURE_HSTS_PRELOAD = False
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
-# Workbook imports (goals/importers.py). An upload larger than the limit is
-# dropped while it streams in (goals/uploads.py), never kept in memory or on disk;
+# Workbook imports (goals/imports/reader.py). An upload larger than the limit is
+# dropped while it streams in (goals/imports/uploads.py), never kept in memory or on disk;
 # RequestSizeLimitMiddleware already refuses requests far beyond it.
 IMPORT_MAX_UPLOAD_BYTES = UPLOAD_MAX_BYTES
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("DJANGO_IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
 FILE_UPLOAD_HANDLERS = [
-    "goals.uploads.SizeLimitedUploadHandler",
+    "goals.imports.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

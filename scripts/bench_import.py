@@ -38,9 +38,9 @@ def setup_django(directory: str) -> None:
 
 def workbooks() -> dict[str, tuple[bytes, str, int]]:
     from goals.models import Sheet
-    from goals.sheet import build_layout
-    from goals.synthetic import build_synthetic_sheet
-    from goals.xlsx import render_xlsx
+    from goals.seed.synthetic import build_synthetic_sheet
+    from goals.sheet.layout import build_layout
+    from goals.sheet.workbook import render_xlsx
     from tests.seed_workbooks import build_seed_workbook
 
     big = build_synthetic_sheet(scale=10)
@@ -53,9 +53,9 @@ def workbooks() -> dict[str, tuple[bytes, str, int]]:
 
 
 def time_import(data: bytes, ward: str, year: int, goals: int) -> tuple[float, float, float]:
-    from goals.import_commit import commit_import
-    from goals.import_plan import build_plan
-    from goals.importers import read_workbook
+    from goals.imports.commit import commit_import
+    from goals.imports.plan import build_plan
+    from goals.imports.reader import read_workbook
     from goals.models import Category
 
     started = time.perf_counter()

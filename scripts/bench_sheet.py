@@ -74,10 +74,10 @@ def run(workdir: Path, env: dict, options):
     from pypdf import PdfReader
 
     from goals.models import Sheet
-    from goals.pdf import render_pdf
-    from goals.sheet import build_layout
-    from goals.synthetic import build_synthetic_sheet
-    from goals.xlsx import render_xlsx
+    from goals.seed.synthetic import build_synthetic_sheet
+    from goals.sheet.layout import build_layout
+    from goals.sheet.pdf import render_pdf
+    from goals.sheet.workbook import render_xlsx
 
     call_command("migrate", verbosity=0)
     # Production serves the hashed, collected stylesheet; the PDF reads the same file.

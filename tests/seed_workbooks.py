@@ -9,7 +9,7 @@ from io import BytesIO
 
 import openpyxl
 
-from goals.seed import SEED_TEXT
+from goals.seed.parser import SEED_TEXT
 
 RAW_LINES = SEED_TEXT.read_text(encoding="utf-8").split("\n")
 TITLE, OFFICE = RAW_LINES[2], RAW_LINES[4]

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from departments.models import Department
 from departments.resources import DepartmentResource
+from goals.admin_io.resources import GoalResource
 from goals.models import Goal
-from goals.resources import GoalResource
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.synthetic import build_synthetic_sheet
 
 GOAL_COLUMNS = ["区", "年度", "部署名", "番号", "表示順", "区分", "目標及び具体的な取組内容", "実施結果", "達成度"]  # fmt: skip
 CHANGELISTS = [

@@ -12,7 +12,7 @@ from departments.models import Department
 from goals import carry_forward as carry_module
 from goals.carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy, Sheet
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.synthetic import build_synthetic_sheet
 from tests.import_helpers import full_dump, web_dump
 
 URL = reverse("goals:carry_forward", kwargs={"ward": "幸区", "year": 2025})

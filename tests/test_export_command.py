@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from goals import checks
 from goals.management.commands.export_sheet import Command
+from goals.sheet import checks
 
 
 def run(*args):

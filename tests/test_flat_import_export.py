@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from departments.models import Department
 from departments.resources import DepartmentResource
+from goals.admin_io.resources import GoalResource
 from goals.models import Goal
-from goals.resources import GoalResource
 from tests.bad_workbooks import encrypted_workbook, zip_bomb
 from tests.import_helpers import full_dump, web_dump
 

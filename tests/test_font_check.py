@@ -4,7 +4,7 @@ import subprocess
 
 from django.core import checks as django_checks
 
-from goals import checks
+from goals.sheet import checks
 
 
 def test_passes_when_fontconfig_finds_a_japanese_font():

@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from goals.import_commit import commit_import
-from goals.importers import read_workbook
+from goals.imports.commit import commit_import
+from goals.imports.reader import read_workbook
 from goals.models import Category, DepartmentReport, Goal
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.synthetic import build_synthetic_sheet
 from tests.bad_workbooks import HEADER, small_workbook, workbook_from_database
 from tests.import_helpers import fixture_content, full_dump, sheet_content
 from tests.seed_workbooks import build_seed_workbook
@@ -143,7 +143,7 @@ def test_commit_queries_do_not_grow_with_the_sheet(seed, django_assert_num_queri
 
 def test_commit_is_all_or_nothing(bare_ward, monkeypatch):
     """A failure after the sheet, departments and reports were written rolls all of them back."""
-    from goals import import_commit
+    from goals.imports import commit as import_commit
 
     real = import_commit.bulk_create_with_history
 

@@ -1,4 +1,4 @@
-"""Round trip: export a sheet to .xlsx (goals/xlsx.py), import it into another year, export again: identical content.
+"""Round trip: export a sheet to .xlsx (goals/sheet/workbook.py), import it into another year, export again: identical content.
 
 The property test generates the texts people really type or paste: Japanese and Latin text, line breaks
 and tabs, 〜, ①, 髙, 𠮷 (outside the BMP), half-width kana, text beginning with = + - @, <script>, and
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from departments.models import Department, Ward
-from goals.import_commit import commit_import
-from goals.importers import read_workbook
+from goals.imports.commit import commit_import
+from goals.imports.reader import read_workbook
 from goals.models import (
     GOAL_TEXT_MAX,
     AchievementLevel,
@@ -24,8 +24,8 @@ from goals.models import (
     ServicePolicy,
     Sheet,
 )
-from goals.sheet import build_layout
-from goals.xlsx import render_xlsx
+from goals.sheet.layout import build_layout
+from goals.sheet.workbook import render_xlsx
 
 
 def export(sheet) -> bytes:

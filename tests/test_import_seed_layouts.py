@@ -2,9 +2,9 @@
 
 import pytest
 
-from goals.import_commit import commit_import
-from goals.import_plan import build_plan
-from goals.importers import read_workbook
+from goals.imports.commit import commit_import
+from goals.imports.plan import build_plan
+from goals.imports.reader import read_workbook
 from goals.models import Category, Sheet
 from tests.import_helpers import fixture_content, sheet_content
 from tests.seed_workbooks import Layout, build_seed_workbook

@@ -9,11 +9,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from goals import import_store
+from goals.imports import store as import_store
+from goals.imports.uploads import SizeLimitedUploadHandler
+from goals.lib.wareki import fiscal_year_of
 from goals.models import Goal, Sheet
-from goals.synthetic import build_synthetic_sheet
-from goals.uploads import SizeLimitedUploadHandler
-from goals.wareki import fiscal_year_of
+from goals.seed.synthetic import build_synthetic_sheet
 from tests.bad_workbooks import small_workbook, workbook_from_database
 from tests.import_helpers import sheet_content, upload, web_dump
 from tests.seed_workbooks import build_seed_workbook

@@ -5,8 +5,8 @@ import os
 import pytest
 from django.urls import reverse
 
-from goals import pdf_helper
-from goals.sheet import build_layout
+from goals.sheet import pdf_helper
+from goals.sheet.layout import build_layout
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from departments.models import Membership
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.synthetic import build_synthetic_sheet
 
 from .conftest import _member
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from departments.models import Department, Membership
+from goals.mail.reminders import is_working_day
 from goals.models import DepartmentReport, ReminderLog, Sheet
-from goals.reminders import is_working_day
 
 from .conftest import _member, fill_results
 

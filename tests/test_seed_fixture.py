@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from departments.models import Department
 from goals.models import Goal, ServicePolicy
-from goals.seed import SEED_TEXT, SeedFormatError, parse_seed_text, split_goal_cell
+from goals.seed.parser import SEED_TEXT, SeedFormatError, parse_seed_text, split_goal_cell
 
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 RAW_LINES = SEED_TEXT.read_text(encoding="utf-8").split("\n")

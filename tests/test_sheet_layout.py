@@ -4,9 +4,9 @@ import pytest
 
 from departments.models import Department
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
-from goals.seed import SEED_TEXT, parse_seed_text
-from goals.sheet import HEADERS, build_layout, departments_on
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.parser import SEED_TEXT, parse_seed_text
+from goals.seed.synthetic import build_synthetic_sheet
+from goals.sheet.layout import HEADERS, build_layout, departments_on
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from departments.models import Department
-from goals import pagination, pdf
+from goals.lib.wareki import date_label
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
-from goals.sheet import COLUMN_WIDTHS, HEADERS, build_layout
-from goals.synthetic import build_synthetic_sheet
-from goals.wareki import date_label
+from goals.seed.synthetic import build_synthetic_sheet
+from goals.sheet import pagination, pdf
+from goals.sheet.layout import COLUMN_WIDTHS, HEADERS, build_layout
 
 _SPACE = re.compile(r"\s+")
 

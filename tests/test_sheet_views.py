@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from departments.models import Department
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
-from goals.synthetic import build_synthetic_sheet
+from goals.seed.synthetic import build_synthetic_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 
 from departments.models import Department
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
-from goals.sheet import build_layout
-from goals.textfit import text_em
-from goals.xlsx import render_xlsx
+from goals.sheet.layout import build_layout
+from goals.sheet.textfit import text_em
+from goals.sheet.workbook import render_xlsx
 
 HEADER = ["部署名", "番号", "区分", "目標及び具体的な取組内容", "実施結果及び目標の達成度"]
 

@@ -1,6 +1,6 @@
 """Line counts for Japanese text in a column: the base of the workbook's row heights and the PDF's page plan."""
 
-from goals.textfit import count_lines, text_em
+from goals.sheet.textfit import count_lines, text_em
 
 
 def test_widths_follow_east_asian_width():

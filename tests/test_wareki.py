@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from goals.wareki import date_label, fiscal_year_label, fiscal_year_of, parse_fiscal_year_label
+from goals.lib.wareki import date_label, fiscal_year_label, fiscal_year_of, parse_fiscal_year_label
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import ctypes.util
 import subprocess
 
-from goals import weasy
+from goals.sheet import weasy
 
 
 def test_lookup_answers_from_one_ldconfig_call(monkeypatch):

@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from goals.wareki import date_label
+from goals.lib.wareki import date_label
 
 register = template.Library()
 

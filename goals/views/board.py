@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import access
-from ..board import board, status_counts
-from ..forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
-from ..history import sheet_history
-from ..models import DepartmentReport, Sheet
-from ..workflow import WorkflowError
+from goals import access
+from goals.board import board, status_counts
+from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
+from goals.history import sheet_history
+from goals.models import DepartmentReport, Sheet
+from goals.workflow import WorkflowError
 
 
 def _render(request, sheet, status=200, **forms):

@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ..carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
-from ..models import Sheet
-from .imports import reviewer_only
+from goals.carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
+from goals.models import Sheet
+from goals.views.imports import reviewer_only
 
 
 def _sheet(request, ward, year):

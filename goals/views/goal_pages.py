@@ -5,12 +5,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import access
-from ..forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
-from ..history import goal_history
-from ..middleware import keeps_post_across_login, pop_kept_post
-from ..models import DepartmentReport
-from ..workflow import StaleGoalError, WorkflowError
+from goals import access
+from goals.forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
+from goals.history import goal_history
+from goals.middleware import keeps_post_across_login, pop_kept_post
+from goals.models import DepartmentReport
+from goals.workflow import StaleGoalError, WorkflowError
 
 RESTORED = (
     "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"

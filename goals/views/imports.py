@@ -11,14 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Membership, Ward
-
-from .. import import_store
-from ..import_commit import ImportRefused, commit_import
-from ..import_forms import ImportConfirmForm, ImportUploadForm
-from ..import_plan import build_plan
-from ..importers import WorkbookError, read_workbook
-from ..models import Category
-from ..wareki import fiscal_year_of
+from goals.imports import store as import_store
+from goals.imports.commit import ImportRefused, commit_import
+from goals.imports.forms import ImportConfirmForm, ImportUploadForm
+from goals.imports.plan import build_plan
+from goals.imports.reader import WorkbookError, read_workbook
+from goals.lib.wareki import fiscal_year_of
+from goals.models import Category
 
 
 def importable_wards(user):

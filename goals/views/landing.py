@@ -5,8 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from departments.models import Membership, Ward
-
-from ..models import DepartmentReport, Sheet
+from goals.models import DepartmentReport, Sheet
 
 
 @dataclass

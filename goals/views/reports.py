@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import access
-from ..forms import ReturnForm
-from ..history import report_history
-from ..models import DepartmentReport, Goal
-from ..workflow import WorkflowError
+from goals import access
+from goals.forms import ReturnForm
+from goals.history import report_history
+from goals.models import DepartmentReport, Goal
+from goals.workflow import WorkflowError
 
 
 def _render(request, report, *, return_form=None, status=200):

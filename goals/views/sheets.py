@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from ..models import Sheet
-from ..pdf_helper import PdfHelperFailed, render_pdf
-from ..sheet import build_layout, departments_on
-from ..xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
-from ..xlsx import render_xlsx
+from goals.models import Sheet
+from goals.sheet.layout import build_layout, departments_on
+from goals.sheet.pdf_helper import PdfHelperFailed, render_pdf
+from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from goals.sheet.workbook import render_xlsx
 
 
 def get_sheet_for_reader(user, ward: str, year: int) -> Sheet:

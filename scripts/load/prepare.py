@@ -24,7 +24,7 @@ from django.core.management import call_command  # noqa: E402
 
 from departments.models import Membership  # noqa: E402
 from goals.models import AchievementLevel, DepartmentReport  # noqa: E402
-from goals.synthetic import build_synthetic_sheet  # noqa: E402
+from goals.seed.synthetic import build_synthetic_sheet  # noqa: E402
 
 WARD = "負荷区"
 

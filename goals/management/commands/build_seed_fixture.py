@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from goals.seed import SEED_TEXT, SeedFormatError, build_fixtures, parse_seed_text
+from goals.seed.parser import SEED_TEXT, SeedFormatError, build_fixtures, parse_seed_text
 
 
 def render_fixture(objects) -> str:

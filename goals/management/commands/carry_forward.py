@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from goals.carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
+from goals.lib.wareki import fiscal_year_label
 from goals.models import Sheet
-from goals.wareki import fiscal_year_label
 
 
 class Command(BaseCommand):

@@ -7,13 +7,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
 from departments.models import Ward
-from goals.checks import japanese_font_installed
+from goals.lib.wareki import fiscal_year_label, parse_fiscal_year_label
 from goals.models import Sheet
-from goals.sheet import build_layout, departments_on
-from goals.wareki import fiscal_year_label, parse_fiscal_year_label
+from goals.sheet.checks import japanese_font_installed
+from goals.sheet.layout import build_layout, departments_on
 
 # Imported when used, so that WeasyPrint loads after run_from_argv paused the collector.
-RENDERERS = {"pdf": "goals.pdf.render_pdf", "xlsx": "goals.xlsx.render_xlsx"}
+RENDERERS = {"pdf": "goals.sheet.pdf.render_pdf", "xlsx": "goals.sheet.workbook.render_xlsx"}
 
 
 def fiscal_year(value: str) -> int:

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from goals.import_commit import ImportRefused, commit_import
-from goals.import_plan import CHANGE, CREATE, build_plan
-from goals.importers import WorkbookError, read_workbook
+from goals.imports.commit import ImportRefused, commit_import
+from goals.imports.plan import CHANGE, CREATE, build_plan
+from goals.imports.reader import WorkbookError, read_workbook
 from goals.models import Category
 
 

@@ -3,8 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from goals.reminders import send_due_reminders
-from goals.wareki import date_label
+from goals.lib.wareki import date_label
+from goals.mail.reminders import send_due_reminders
 
 
 def _date(text: str) -> datetime.date:

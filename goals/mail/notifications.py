@@ -12,8 +12,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
 from departments.models import Membership
-
-from .wareki import date_label
+from goals.lib.wareki import date_label
 
 
 def _absolute(path: str) -> str:
@@ -45,7 +44,7 @@ def _send(recipients: list[str], subject: str, body: str):
 
 
 def _load(report_pk):
-    from .models import DepartmentReport
+    from goals.models import DepartmentReport
 
     return DepartmentReport.objects.select_related("sheet__ward", "department", "status_changed_by").get(
         pk=report_pk

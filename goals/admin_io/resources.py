@@ -6,9 +6,9 @@ from import_export.widgets import CharWidget, ForeignKeyWidget, IntegerWidget
 
 from departments.models import Department, Ward
 from departments.resources import WARD_COLUMN
-
-from .importers import cell_text
-from .models import (
+from goals.imports.reader import cell_text
+from goals.lib.wareki import fiscal_year_label
+from goals.models import (
     FIRST_FISCAL_YEAR,
     GOAL_NUMBER_MAX,
     GOAL_TEXT_MAX,
@@ -19,7 +19,6 @@ from .models import (
     Goal,
     Sheet,
 )
-from .wareki import fiscal_year_label
 
 
 class _InRowWard(ForeignKeyWidget):

@@ -20,11 +20,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from departments.models import Department
-
-from .models import DepartmentReport, Goal, Sheet
-from .seed import GOALS_HEADING, POLICY_HEADING
-from .text import plain
-from .wareki import date_label
+from goals.lib.text import plain
+from goals.lib.wareki import date_label
+from goals.models import DepartmentReport, Goal, Sheet
+from goals.seed.parser import GOALS_HEADING, POLICY_HEADING
 
 DEPARTMENT_HEADER = "部署名"
 NUMBER_HEADER = "番号"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import holidays
 from django.db import IntegrityError, transaction
 
-from .models import DepartmentReport, ReminderLog, Sheet
-from .notifications import send_reminder
+from goals.mail.notifications import send_reminder
+from goals.models import DepartmentReport, ReminderLog, Sheet
 
 BEFORE_DEADLINE = (7, 1)  # days before the deadline that get a reminder
 NOT_SUBMITTED = (

@@ -11,10 +11,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department
-
-from .import_plan import CHANGE, CREATE, UNCHANGED, ImportPlan, build_plan
-from .importers import ParsedSheet
-from .models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy, Sheet
+from goals.imports.plan import CHANGE, CREATE, UNCHANGED, ImportPlan, build_plan
+from goals.imports.reader import ParsedSheet
+from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy, Sheet
 
 CHANGE_REASON = "取組シートの読み込み"
 

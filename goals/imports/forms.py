@@ -4,10 +4,9 @@ from django import forms
 from django.conf import settings
 
 from departments.models import Ward
-
-from .importers import WorkbookError, read_workbook
-from .models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, Category
-from .xlsx_safety import megabytes
+from goals.imports.reader import WorkbookError, read_workbook
+from goals.imports.safety import megabytes
+from goals.models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, Category
 
 YEAR_MESSAGE = f"{FIRST_FISCAL_YEAR}〜{LAST_FISCAL_YEAR}の西暦で入力してください（令和7年度なら2025）。"
 

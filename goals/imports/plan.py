@@ -15,10 +15,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from departments.models import Department, Ward
-
-from .cells import squeeze
-from .importers import ParsedGoal, ParsedSheet, Problem
-from .models import (
+from goals.imports.reader import ParsedGoal, ParsedSheet, Problem
+from goals.lib.cells import squeeze
+from goals.lib.wareki import date_label, fiscal_year_label
+from goals.models import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
     AchievementLevel,
@@ -28,7 +28,6 @@ from .models import (
     ServicePolicy,
     Sheet,
 )
-from .wareki import date_label, fiscal_year_label
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
 KIND_LABELS = {CREATE: "新規", CHANGE: "変更", UNCHANGED: "変更なし"}

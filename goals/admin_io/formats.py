@@ -3,7 +3,7 @@
 - CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
   UTF-8 as Shift_JIS and shows garbage.
 - XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb)
-  before openpyxl opens it, and written like the sheet export (goals/xlsx.py)
+  before openpyxl opens it, and written like the sheet export (goals/sheet/workbook.py)
   writes text: a goal beginning with 「=」 must not become a formula in someone's Excel.
 - JSON as the library writes it.
 """
@@ -16,8 +16,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from .xlsx import FORMULA_PREFIXES, XML_ILLEGAL
-from .xlsx_safety import WorkbookRejected, check_workbook_bytes, megabytes
+from goals.imports.safety import WorkbookRejected, check_workbook_bytes, megabytes
+from goals.sheet.workbook import FORMULA_PREFIXES, XML_ILLEGAL
 
 
 class CSVWithBOM(base_formats.CSV):

@@ -52,7 +52,7 @@ def helper_niceness() -> int:
 
 
 def _draw(layout) -> bytes:
-    from .pdf import render_pdf as draw  # WeasyPrint loads only where PDFs are drawn
+    from goals.sheet.pdf import render_pdf as draw  # WeasyPrint loads only where PDFs are drawn
 
     return draw(layout)
 
@@ -62,7 +62,7 @@ def _start_helper():
     import django
 
     django.setup()
-    from . import pdf  # noqa: F401  (import WeasyPrint now, not during the first request)
+    from goals.sheet import pdf  # noqa: F401  (import WeasyPrint now, not during the first request)
 
 
 def _helper() -> ProcessPoolExecutor:

@@ -3,9 +3,8 @@
 from django.db import transaction
 
 from departments.models import Department, Ward
-
-from .models import Category, DepartmentReport, Goal, ServicePolicy, Sheet
-from .seed import SEED_TEXT, parse_seed_text
+from goals.models import Category, DepartmentReport, Goal, ServicePolicy, Sheet
+from goals.seed.parser import SEED_TEXT, parse_seed_text
 
 
 @transaction.atomic

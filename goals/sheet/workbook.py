@@ -1,4 +1,4 @@
-"""The 取組シート as an Excel workbook (openpyxl), drawn from goals/sheet.py's layout.
+"""The 取組シート as an Excel workbook (openpyxl), drawn from goals/sheet/layout.py's layout.
 
 What the workbook holds, for people and for programs that read it back
 (the importer recognises columns by their header text):
@@ -23,7 +23,7 @@ What the workbook holds, for people and for programs that read it back
 
 Print setup: A4 landscape, fit to one page wide, the header row repeated,
 「n / N」 page numbers in the footer and the output date. Column widths and row
-heights are computed from the text (East Asian width, goals/textfit.py) so
+heights are computed from the text (East Asian width, goals/sheet/textfit.py) so
 every line shows without manual fixing, up to Excel's limit of 409 points a
 row.
 """
@@ -36,8 +36,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from .sheet import SheetLayout
-from .textfit import count_lines, text_em
+from goals.sheet.layout import SheetLayout
+from goals.sheet.textfit import count_lines, text_em
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE = "取組シート"

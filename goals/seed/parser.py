@@ -8,10 +8,10 @@ cells left blank. The fixture is generated from it, never typed by hand.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cells import GoalCellError, normalize_category, split_goal_cell
-from .wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
+from goals.lib.cells import GoalCellError, normalize_category, split_goal_cell
+from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
 
-SEED_TEXT = Path(__file__).resolve().parent.parent / "seed" / "saiwai-r7-torikumi-sheet.txt"
+SEED_TEXT = Path(__file__).resolve().parents[2] / "seed" / "saiwai-r7-torikumi-sheet.txt"
 
 # 区分 in the order people expect to pick them; every value the seed uses.
 CATEGORY_NAMES = ["対面対応", "庁内体制", "共通", "お知らせ", "庁舎案内", "対応", "対面"]

@@ -2,7 +2,7 @@
 
 The header row repeats on every page (thead) and rows are not split across
 pages (break-inside: avoid). A department's cell is repeated on a page its
-rows run on to: goals/pagination.py plans the page breaks, the layout is cut
+rows run on to: goals/sheet/pagination.py plans the page breaks, the layout is cut
 there (SheetLayout.paged_at), and the drawn pages are checked through their
 anchors (every row has an id). If a page would still open inside a
 department without its cell, the breaks are measured on a plain rendering
@@ -18,9 +18,9 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 
-from .pagination import PagePlan, plan_pages
-from .sheet import SheetLayout
-from .weasy import HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from goals.sheet.layout import SheetLayout
+from goals.sheet.pagination import PagePlan, plan_pages
+from goals.sheet.weasy import HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 TEMPLATE = "goals/sheet_print.html"
 # Links in the document resolve under this base; only static files are served from it.

@@ -4,17 +4,17 @@ WeasyPrint does not repeat a cell that spans rows when the rows run on to
 the next page, yet the official sheet must show the department there too.
 Finding the breaks by rendering once and then rendering again with the
 department cell repeated doubles the time of a PDF; planning them from the
-text instead costs a few milliseconds. Heights come from goals/textfit.py
+text instead costs a few milliseconds. Heights come from goals/sheet/textfit.py
 (upper bounds) and from the sizes in static/css/sheet.css, mirrored below,
-so the plan breaks a little early rather than late. goals/pdf.py forces the
+so the plan breaks a little early rather than late. goals/sheet/pdf.py forces the
 planned breaks, checks on the drawn pages that every page opens with its
 department cell, and falls back to measuring when it does not.
 """
 
 from dataclasses import dataclass
 
-from .sheet import SheetLayout
-from .textfit import count_lines
+from goals.sheet.layout import SheetLayout
+from goals.sheet.textfit import count_lines
 
 MM = 72 / 25.4  # points per millimetre
 

@@ -21,11 +21,10 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from departments.models import Department
-
-from .cells import GoalCellError, normalize_category, split_goal_cell, squeeze
-from .models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, POLICY_TEXT_MAX, RESULT_TEXT_MAX, Category
-from .wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
-from .xlsx_safety import CORRUPT, WorkbookRejected, check_workbook_bytes
+from goals.imports.safety import CORRUPT, WorkbookRejected, check_workbook_bytes
+from goals.lib.cells import GoalCellError, normalize_category, split_goal_cell, squeeze
+from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
+from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, POLICY_TEXT_MAX, RESULT_TEXT_MAX, Category
 
 HEADER_SEARCH_ROWS = 50
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length

@@ -1,0 +1,1 @@
+"""Reading workbooks into a sheet: file safety, reading, the preview plan and the one-transaction commit."""

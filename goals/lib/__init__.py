@@ -1,0 +1,1 @@
+"""Django-free helpers: 和暦 labels, text cleaning, reading the official sheet's cells."""

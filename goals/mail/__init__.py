@@ -1,0 +1,1 @@
+"""Mail the app sends: notifications of the year's steps and deadline reminders."""

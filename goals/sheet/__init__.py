@@ -1,0 +1,1 @@
+"""The official sheet: its layout (the one place that knows it), vocabulary, PDF and workbook."""
