@@ -28,7 +28,7 @@ def without_truncation(field: forms.CharField, name: str) -> forms.CharField:
 
 
 class PlainTextField(forms.CharField):
-    """Typed text without control characters (goals.text.plain): they are dropped on input."""
+    """Typed text without control characters (goals.lib.text.plain): they are dropped on input."""
 
     def to_python(self, value):
         return plain(super().to_python(value))

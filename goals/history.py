@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from goals.lib.wareki import date_label
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, Sheet
+from goals.sheet.vocabulary import FIELD_LABELS
 
 
 @dataclass
@@ -84,12 +85,20 @@ def _goal_fields():
     categories = {c.pk: c.name for c in Category.objects.all()}
     levels = {lv.pk: f"{lv.number} {lv.label}" for lv in AchievementLevel.objects.all()}
     return [
-        ("number", "番号", str),
-        ("category_id", "区分", lambda pk: categories.get(pk, "") if pk else "（区分なし）"),
-        ("text", "目標及び具体的な取組内容", str),
-        ("result", "実施結果", str),
-        ("achievement_id", "達成度", lambda pk: levels.get(pk, "") if pk else "（未選択）"),
-        ("order", "表示順", str),
+        ("number", FIELD_LABELS["number"], str),
+        (
+            "category_id",
+            FIELD_LABELS["category"],
+            lambda pk: categories.get(pk, "") if pk else "（区分なし）",
+        ),
+        ("text", FIELD_LABELS["text"], str),
+        ("result", FIELD_LABELS["result"], str),
+        (
+            "achievement_id",
+            FIELD_LABELS["achievement"],
+            lambda pk: levels.get(pk, "") if pk else "（未選択）",
+        ),
+        ("order", FIELD_LABELS["order"], str),
     ]
 
 

@@ -6,7 +6,8 @@ from departments.models import Department
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 from goals.seed.parser import SEED_TEXT, parse_seed_text
 from goals.seed.synthetic import build_synthetic_sheet
-from goals.sheet.layout import HEADERS, build_layout, departments_on
+from goals.sheet.layout import build_layout, departments_on
+from goals.sheet.vocabulary import HEADERS
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from goals.lib.wareki import date_label
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.sheet import pagination, pdf
-from goals.sheet.layout import COLUMN_WIDTHS, HEADERS, build_layout
+from goals.sheet.layout import COLUMN_WIDTHS, build_layout
+from goals.sheet.vocabulary import HEADERS
 
 _SPACE = re.compile(r"\s+")
 

@@ -17,7 +17,7 @@ from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
 from goals.imports.safety import WorkbookRejected, check_workbook_bytes, megabytes
-from goals.sheet.workbook import FORMULA_PREFIXES, XML_ILLEGAL
+from goals.lib.text import FORMULA_PREFIXES, xml_safe
 
 
 class CSVWithBOM(base_formats.CSV):
@@ -49,7 +49,7 @@ class CheckedXLSX(base_formats.XLSX):
 
 def text_cell(value):
     """Characters XML cannot hold (control codes pasted from elsewhere) are dropped, as in the sheet export."""
-    return XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 FLAT_FORMATS = [CSVWithBOM, CheckedXLSX, base_formats.JSON]

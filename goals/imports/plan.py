@@ -28,16 +28,12 @@ from goals.models import (
     ServicePolicy,
     Sheet,
 )
+from goals.sheet.vocabulary import FIELD_LABELS as ALL_FIELD_LABELS
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
 KIND_LABELS = {CREATE: "新規", CHANGE: "変更", UNCHANGED: "変更なし"}
-FIELD_LABELS = {
-    "order": "表示順",
-    "category": "区分",
-    "text": "目標及び具体的な取組内容",
-    "result": "実施結果",
-    "achievement": "達成度",
-}
+PLANNED_FIELDS = ("order", "category", "text", "result", "achievement")
+FIELD_LABELS = {key: ALL_FIELD_LABELS[key] for key in PLANNED_FIELDS}
 
 
 @dataclass

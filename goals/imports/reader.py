@@ -25,29 +25,11 @@ from goals.imports.safety import CORRUPT, WorkbookRejected, check_workbook_bytes
 from goals.lib.cells import GoalCellError, normalize_category, split_goal_cell, squeeze
 from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
 from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, POLICY_TEXT_MAX, RESULT_TEXT_MAX, Category
+from goals.sheet.vocabulary import HEADER_ALIASES, TITLE_SUFFIX
 
 HEADER_SEARCH_ROWS = 50
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
-
-# Header labels with spaces and line breaks removed (see cells.squeeze).
-HEADER_LABELS = {
-    "department": {"部署名", "部署", "担当部署", "所属", "課名"},
-    "number": {"番号", "目標番号", "No", "No.", "NO", "NO.", "№"},
-    "category": {"区分"},
-    "text": {"目標及び具体的な取組内容", "目標及び取組内容", "目標", "取組内容", "具体的な取組内容"},
-    "result": {"実施結果及び目標の達成度", "実施結果及び達成度", "実施結果"},
-    "achievement": {"達成度", "目標の達成度"},
-}
-COLUMN_NAMES = {
-    "department": "部署名",
-    "number": "番号",
-    "category": "区分",
-    "text": "目標及び具体的な取組内容",
-    "result": "実施結果",
-    "achievement": "達成度",
-}
-TITLE_SUFFIX = "向上指針取組シート"
 
 
 @dataclass
@@ -202,7 +184,7 @@ def _choose_worksheet(book, wanted: str | None) -> tuple[str, list[tuple], list[
 
 
 def _header_key(label: str) -> str | None:
-    for key, labels in HEADER_LABELS.items():
+    for key, labels in HEADER_ALIASES.items():
         if label in labels:
             return key
     if label.startswith("実施結果"):
@@ -279,7 +261,7 @@ def _read_table(parsed: ParsedSheet, rows, known_categories) -> None:
         ):
             continue  # blank rows are page breaks in the original
         name = "".join(line.strip() for line in cell("department").splitlines())
-        if squeeze(name) in HEADER_LABELS["department"]:
+        if squeeze(name) in HEADER_ALIASES["department"]:
             continue  # the header repeated on a later page
         if name:
             # A department row without a goal is kept: the sheet lists the department, goals to come.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from goals.lib.cells import GoalCellError, normalize_category, split_goal_cell
 from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
+from goals.sheet.vocabulary import DEPARTMENT_HEADER, GOALS_HEADING, POLICY_HEADING, TITLE_SUFFIX
 
 SEED_TEXT = Path(__file__).resolve().parents[2] / "seed" / "saiwai-r7-torikumi-sheet.txt"
 
@@ -24,10 +25,6 @@ ACHIEVEMENT_LEVELS = [
     (4, "目標を下回った"),
     (5, "目標を大きく下回った"),
 ]
-
-TITLE_SUFFIX = "向上指針取組シート"
-POLICY_HEADING = "区役所サービス向上方針"
-GOALS_HEADING = "区役所サービス向上目標"
 
 
 class SeedFormatError(ValueError):
@@ -84,7 +81,7 @@ def parse_seed_text(text: str, known_categories=CATEGORY_NAMES) -> SeedSheet:
             section = stripped
         elif section == POLICY_HEADING:
             policies.append(_policy(stripped))
-        elif section == GOALS_HEADING and stripped.startswith("部署名"):
+        elif section == GOALS_HEADING and stripped.startswith(DEPARTMENT_HEADER):
             continue
         elif section == GOALS_HEADING:
             _add_goal_row(line.split("\t"), lineno, departments, known_categories)

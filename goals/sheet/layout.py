@@ -23,14 +23,7 @@ from departments.models import Department
 from goals.lib.text import plain
 from goals.lib.wareki import date_label
 from goals.models import DepartmentReport, Goal, Sheet
-from goals.seed.parser import GOALS_HEADING, POLICY_HEADING
-
-DEPARTMENT_HEADER = "部署名"
-NUMBER_HEADER = "番号"
-CATEGORY_HEADER = "区分"
-GOAL_HEADER = "目標及び具体的な取組内容"
-RESULT_HEADER = "実施結果及び目標の達成度"
-HEADERS = (DEPARTMENT_HEADER, NUMBER_HEADER, CATEGORY_HEADER, GOAL_HEADER, RESULT_HEADER)
+from goals.sheet.vocabulary import GOALS_HEADING, HEADERS, POLICY_HEADING
 
 # Share of the table's width per column, in percent, in HEADERS order. The
 # PDF, the print view and the workbook all size their columns from these.

@@ -28,7 +28,6 @@ every line shows without manual fixing, up to Excel's limit of 409 points a
 row.
 """
 
-import re
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -36,6 +35,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from goals.lib.text import FORMULA_PREFIXES, xml_safe
 from goals.sheet.layout import SheetLayout
 from goals.sheet.textfit import count_lines, text_em
 
@@ -56,10 +56,6 @@ UNIT_PX, EM_PX = 7, FONT_SIZE * 96 / 72
 SAFETY_EM = 1.0
 LINE_PT, CELL_PADDING_PT = FONT_SIZE * 1.35, 4
 MAX_ROW_PT = 409
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-# What XML 1.0 cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls but
-# tab and line breaks) plus lone surrogates and U+FFFE/U+FFFF.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -118,7 +114,7 @@ def _height(lines: int) -> float:
 
 def _set(sheet, row: int, column: int, value: str, font=TEXT, alignment=WRAP_TOP, border=None):
     cell = sheet.cell(row=row, column=column)
-    value = XML_ILLEGAL.sub("", value)
+    value = xml_safe(value)
     if value:
         cell.value = value
         # openpyxl would store 「=…」 as a formula and 「#N/A」 as an error.
