@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Department, Ward
 from goals.lib.wareki import CIRCLED_NUMBERS, fiscal_year_label
-from goals.workflow import GoalEditing, ReportWorkflow, SheetWorkflow
+from goals.sheet.vocabulary import TITLE_SUFFIX
 
 # Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
 FIRST_FISCAL_YEAR = 1989
@@ -85,7 +87,7 @@ class SheetQuerySet(models.QuerySet):
         return self.get(ward__name=ward_name, fiscal_year=fiscal_year)
 
 
-class Sheet(SheetWorkflow, models.Model):
+class Sheet(models.Model):
     """取組シート: one per ward and fiscal year."""
 
     class Phase(models.TextChoices):
@@ -135,7 +137,28 @@ class Sheet(SheetWorkflow, models.Model):
 
     @property
     def title(self):
-        return f"{self.fiscal_year_label}向上指針取組シート"
+        return f"{self.fiscal_year_label}{TITLE_SUFFIX}"
+
+    @cached_property
+    def is_past_year(self) -> bool:
+        """A later year of the ward has begun its results (or two later years exist): read-only.
+
+        Not simply "a later sheet exists": next year's sheet is written (計画)
+        while this year's results are still being entered.
+        """
+        return (
+            Sheet.objects.filter(ward_id=self.ward_id, fiscal_year__gt=self.fiscal_year)
+            .filter(~models.Q(phase=self.Phase.PLANNING) | models.Q(fiscal_year__gt=self.fiscal_year + 1))
+            .exists()
+        )
+
+    def locked_reason(self) -> str | None:
+        """Why nothing on this sheet can be edited, or None."""
+        if self.phase == self.Phase.CLOSED:
+            return f"{self.fiscal_year_label}の取組シートは確定済みのため、閲覧のみです。"
+        if self.is_past_year:
+            return f"{self.fiscal_year_label}は過去の年度のため、閲覧のみです。"
+        return None
 
 
 def _check_same_ward(sheet: Sheet, department: Department):
@@ -197,7 +220,7 @@ class GoalManager(models.Manager):
         )
 
 
-class Goal(GoalEditing, models.Model):
+class Goal(models.Model):
     """区役所サービス向上目標: one goal of a department on a sheet, and its result."""
 
     sheet = models.ForeignKey(
@@ -290,7 +313,7 @@ class DepartmentReportManager(models.Manager):
         )
 
 
-class DepartmentReport(ReportWorkflow, models.Model):
+class DepartmentReport(models.Model):
     """A department's part of a sheet: the unit that is submitted and reviewed."""
 
     class Status(models.TextChoices):
@@ -344,6 +367,39 @@ class DepartmentReport(ReportWorkflow, models.Model):
     def clean(self):
         if self.sheet_id and self.department_id:
             _check_same_ward(self.sheet, self.department)
+
+    def _status_reason(self) -> str | None:
+        if self.status == self.Status.SUBMITTED:
+            return "提出済みのため編集できません。取りまとめ担当が差し戻すと、再び編集できます。"
+        if self.status == self.Status.CONFIRMED:
+            return "取りまとめ担当が確認済みのため編集できません。"
+        return None
+
+    def goals_locked_reason(self) -> str | None:
+        """Why the department cannot write, add, remove or reorder its goals now, or None."""
+        sheet = self.sheet
+        if reason := sheet.locked_reason():
+            return reason
+        if sheet.phase != sheet.Phase.PLANNING:
+            return (
+                "実施中の段階では、目標の内容は変更できません（実施結果と達成度は入力できます）。"
+                "変更が必要な場合は総務課にご相談ください。"
+            )
+        return self._status_reason()
+
+    def results_locked_reason(self) -> str | None:
+        """Why the department cannot enter results now, or None."""
+        sheet = self.sheet
+        if reason := sheet.locked_reason():
+            return reason
+        if sheet.phase != sheet.Phase.IN_PROGRESS:
+            return "計画の段階では実施結果は入力できません。実施中の段階になると入力できます。"
+        return self._status_reason()
+
+    @staticmethod
+    def incomplete_goals(goals) -> list:
+        """Goals still lacking a result or an achievement level: 提出 waits for them."""
+        return [g for g in goals if not g.result.strip() or g.achievement_id is None]
 
 
 class ReminderLog(models.Model):

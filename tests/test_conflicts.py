@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from departments.models import Membership
+from goals import workflow
 from goals.models import Goal, Sheet
 from goals.workflow import StaleGoalError
 
@@ -70,9 +71,9 @@ def test_second_goal_text_save_is_refused_in_planning(client, seed, kumin_report
 def test_stale_save_raises_and_changes_nothing(kumin_report, editor, levels):
     goal = _goal(kumin_report)
     stale = Goal.objects.get(pk=goal.pk)
-    goal.save_result(by=editor, expected_version=goal.version, result="先", achievement=levels[0])
+    workflow.save_result(goal, by=editor, expected_version=goal.version, result="先", achievement=levels[0])
     with pytest.raises(StaleGoalError) as refused:
-        stale.save_result(by=editor, expected_version=stale.version, result="後", achievement=None)
+        workflow.save_result(stale, by=editor, expected_version=stale.version, result="後", achievement=None)
     assert refused.value.current.result == "先"
     assert Goal.objects.get(pk=goal.pk).result == "先"
 
@@ -81,7 +82,9 @@ def test_delete_of_a_goal_changed_meanwhile_is_refused(client, seed, kumin_repor
     Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.PLANNING)
     goal = _goal(kumin_report)
     start = goal.version
-    goal.save_plan(by=editor, expected_version=start, number=goal.number, category=None, text="直した")
+    workflow.save_plan(
+        goal, by=editor, expected_version=start, number=goal.number, category=None, text="直した"
+    )
     client.force_login(editor)
     response = client.post(reverse("goals:goal_delete", args=[goal.pk]), {"version": start}, follow=True)
     assert "他の人が更新しました" in response.content.decode()

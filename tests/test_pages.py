@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from goals import workflow
 from goals.models import DepartmentReport, Goal, Sheet
 
 from .conftest import fill_results
@@ -36,8 +37,8 @@ def test_last_years_result_is_shown_beside_this_years_goal(client, seed, kumin_r
 
 def test_user_text_is_shown_as_text_never_as_markup(client, kumin_report, editor, levels):
     goal = _goals(kumin_report)[0]
-    goal.save_result(
-        by=editor, expected_version=goal.version, result='<script>alert("x")</script>', achievement=None
+    workflow.save_result(
+        goal, by=editor, expected_version=goal.version, result='<script>alert("x")</script>', achievement=None
     )
     client.force_login(editor)
     for url in (reverse("goals:report", args=[kumin_report.pk]), reverse("goals:goal", args=[goal.pk])):
@@ -48,8 +49,12 @@ def test_user_text_is_shown_as_text_never_as_markup(client, kumin_report, editor
 
 def test_history_shows_who_when_and_old_to_new_in_reiwa(client, seed, kumin_report, editor, reviewer, levels):
     goal = _goals(kumin_report)[0]
-    goal.save_result(by=editor, expected_version=goal.version, result="最初の結果", achievement=levels[2])
-    goal.save_result(by=editor, expected_version=goal.version, result="直した結果", achievement=levels[1])
+    workflow.save_result(
+        goal, by=editor, expected_version=goal.version, result="最初の結果", achievement=levels[2]
+    )
+    workflow.save_result(
+        goal, by=editor, expected_version=goal.version, result="直した結果", achievement=levels[1]
+    )
     client.force_login(reviewer)
     page = client.get(reverse("goals:goal", args=[goal.pk])).content.decode()
     assert re.search(r"令和\d+年\d+月\d+日 \d\d:\d\d", page)
@@ -64,12 +69,12 @@ def test_department_history_has_status_changes_and_deleted_goals(
     Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.PLANNING)
     kumin_report.refresh_from_db()
     victim = _goals(kumin_report)[-1]
-    victim.remove(by=editor, expected_version=victim.version)
+    workflow.remove_goal(victim, by=editor, expected_version=victim.version)
     Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.IN_PROGRESS)
     kumin_report = DepartmentReport.objects.get(pk=kumin_report.pk)
     fill_results(kumin_report)
-    kumin_report.submit(by=editor)
-    kumin_report.return_to_department(by=reviewer, reason="数値を追記してください")
+    workflow.submit(kumin_report, by=editor)
+    workflow.return_to_department(kumin_report, by=reviewer, reason="数値を追記してください")
     client.force_login(editor)
     page = client.get(reverse("goals:report", args=[kumin_report.pk])).content.decode()
     assert f"目標 {victim.number}" in page and "削除" in page
@@ -104,7 +109,7 @@ def test_board_lists_every_department_with_status_progress_and_tally(
     client, seed, kumin_report, editor, reviewer, levels
 ):
     fill_results(kumin_report, by=editor, level_number=2)
-    kumin_report.submit(by=editor)
+    workflow.submit(kumin_report, by=editor)
     client.force_login(reviewer)
     response = client.get(reverse("goals:board", args=["幸区", 2025]))
     page = response.content.decode()
@@ -127,7 +132,7 @@ def test_board_lists_every_department_with_status_progress_and_tally(
 @pytest.mark.parametrize("status, count", [("submitted", 1), ("not_started", 14), ("confirmed", 0)])
 def test_board_filters_by_status(client, kumin_report, editor, reviewer, status, count):
     fill_results(kumin_report)
-    kumin_report.submit(by=editor)
+    workflow.submit(kumin_report, by=editor)
     client.force_login(reviewer)
     page = client.get(reverse("goals:board", args=["幸区", 2025]), {"status": status}).content.decode()
     assert len(re.findall(r'<th scope="row"><a href="/reports/', page)) == count

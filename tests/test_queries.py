@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from departments.models import Membership
+from goals import workflow
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 from goals.seed.synthetic import build_synthetic_sheet
 
@@ -39,7 +40,9 @@ def _world(scale):
         )
         goal.save(update_fields=["carried_from"])
         for n in range(scale):
-            goal.save_result(by=editor, expected_version=goal.version, result=f"結果{n}", achievement=level)
+            workflow.save_result(
+                goal, by=editor, expected_version=goal.version, result=f"結果{n}", achievement=level
+            )
     report = DepartmentReport.objects.get(sheet=sheet, department=department)
     return sheet, report, editor, reviewer
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from departments.models import Department, Membership
+from goals import workflow
 from goals.mail.reminders import is_working_day
 from goals.models import DepartmentReport, ReminderLog, Sheet
 
@@ -27,7 +28,7 @@ def test_submitting_mails_the_wards_reviewers_only(
     )
     fill_results(kumin_report)
     with django_capture_on_commit_callbacks(execute=True):
-        kumin_report.submit(by=editor)
+        workflow.submit(kumin_report, by=editor)
     assert sorted(m.to[0] for m in mailoutbox) == sorted([reviewer.email, second_reviewer.email])
     assert all(len(m.to) == 1 for m in mailoutbox)
     assert "区民課が実施結果を提出しました" in mailoutbox[0].subject
@@ -38,9 +39,9 @@ def test_returning_mails_the_departments_editors_only(
     kumin_report, editor, other_editor, reviewer, django_capture_on_commit_callbacks, mailoutbox
 ):
     fill_results(kumin_report)
-    kumin_report.submit(by=editor)
+    workflow.submit(kumin_report, by=editor)
     with django_capture_on_commit_callbacks(execute=True):
-        kumin_report.return_to_department(by=reviewer, reason="達成度の根拠を書いてください")
+        workflow.return_to_department(kumin_report, by=reviewer, reason="達成度の根拠を書いてください")
     assert [m.to for m in mailoutbox] == [[editor.email]]
     assert "達成度の根拠を書いてください" in mailoutbox[0].body
 
@@ -51,7 +52,7 @@ def test_no_mail_when_the_transition_is_refused(
     from goals.workflow import WorkflowError
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
-        kumin_report.submit(by=editor)  # no results yet
+        workflow.submit(kumin_report, by=editor)  # no results yet
     assert mailoutbox == []
 
 
@@ -111,7 +112,7 @@ def test_submitted_and_confirmed_departments_are_not_reminded(
     deadline_sheet, kumin_report, editor, mailoutbox
 ):
     fill_results(kumin_report)
-    kumin_report.submit(by=editor)
+    workflow.submit(kumin_report, by=editor)
     hogo = DepartmentReport.objects.get(sheet=deadline_sheet, department__name="保護課")
     DepartmentReport.objects.filter(pk=hogo.pk).update(status=DepartmentReport.Status.RETURNED)
     _run(datetime.date(2026, 5, 18))

@@ -4,6 +4,7 @@ resubmit → confirm → 確定 → editing refused."""
 import pytest
 from django.urls import reverse
 
+from goals import workflow
 from goals.models import DepartmentReport, Goal, Sheet
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_reopening_is_recorded_with_its_reason(client, seed, reviewer):
 
 def test_closing_with_every_department_confirmed_needs_no_reason(seed, reviewer):
     seed.reports.update(status=DepartmentReport.Status.CONFIRMED)
-    seed.advance(by=reviewer)
+    workflow.advance(seed, by=reviewer)
     assert seed.phase == Sheet.Phase.CLOSED
 
 

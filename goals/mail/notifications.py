@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from departments.models import Membership
 from goals.lib.wareki import date_label
+from goals.models import DepartmentReport
 
 
 def _absolute(path: str) -> str:
@@ -44,8 +45,6 @@ def _send(recipients: list[str], subject: str, body: str):
 
 
 def _load(report_pk):
-    from goals.models import DepartmentReport
-
     return DepartmentReport.objects.select_related("sheet__ward", "department", "status_changed_by").get(
         pk=report_pk
     )

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goals import access
+from goals import access, workflow
 from goals.board import board, status_counts
 from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
 from goals.history import sheet_history
@@ -67,7 +67,7 @@ def _sheet_action(request, ward, year, form_class, form_name, act, error_field=l
 @require_POST
 def board_advance(request, ward, year):
     def advance(sheet, data):
-        sheet.advance(by=request.user, override_reason=data["override_reason"])
+        workflow.advance(sheet, by=request.user, override_reason=data["override_reason"])
         return f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。"
 
     def refused_field(sheet):
@@ -80,7 +80,7 @@ def board_advance(request, ward, year):
 @require_POST
 def board_reopen(request, ward, year):
     def reopen(sheet, data):
-        sheet.reopen(by=request.user, reason=data["reason"])
+        workflow.reopen(sheet, by=request.user, reason=data["reason"])
         return f"{sheet.title}を「{sheet.get_phase_display()}」に戻しました。"
 
     return _sheet_action(request, ward, year, ReopenForm, "reopen_form", reopen)
@@ -89,7 +89,7 @@ def board_reopen(request, ward, year):
 @require_POST
 def board_deadline(request, ward, year):
     def set_deadline(sheet, data):
-        sheet.set_results_deadline(by=request.user, deadline=data["results_deadline"])
+        workflow.set_results_deadline(sheet, by=request.user, deadline=data["results_deadline"])
         return "実施結果の提出期限を保存しました。"
 
     return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)

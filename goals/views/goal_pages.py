@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from goals import access
+from goals import access, workflow
 from goals.forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
 from goals.history import goal_history
 from goals.middleware import keeps_post_across_login, pop_kept_post
@@ -68,7 +68,8 @@ def goal_new(request, pk):
     form = GoalForm(request.POST or None, report=report, initial=initial)
     if form.is_valid():
         try:
-            goal = report.add_goal(
+            goal = workflow.add_goal(
+                report,
                 by=request.user,
                 number=form.cleaned_data["number"],
                 category=form.cleaned_data["category"],
@@ -104,7 +105,8 @@ def goal_edit(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            goal.save_plan(
+            workflow.save_plan(
+                goal,
                 by=request.user,
                 expected_version=data["version"],
                 number=data["number"],
@@ -146,7 +148,8 @@ def goal_result(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            goal.save_result(
+            workflow.save_result(
+                goal,
                 by=request.user,
                 expected_version=data["version"],
                 result=data["result"],
@@ -173,7 +176,7 @@ def goal_delete(request, pk):
     context = {"form": form, "goal": goal, "report": report, "sheet": report.sheet}
     if form.is_valid():
         try:
-            goal.remove(by=request.user, expected_version=form.cleaned_data["version"])
+            workflow.remove_goal(goal, by=request.user, expected_version=form.cleaned_data["version"])
         except StaleGoalError:
             messages.error(
                 request, "この目標は他の人が更新しました。内容を確認してから、もう一度削除してください。"
@@ -193,7 +196,7 @@ def goal_move(request, pk):
     form = MoveGoalForm(request.POST)
     if form.is_valid():
         try:
-            goal.move(by=request.user, direction=form.cleaned_data["direction"])
+            workflow.move_goal(goal, by=request.user, direction=form.cleaned_data["direction"])
         except WorkflowError as error:
             messages.error(request, error.message)
     else:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from goals import access
+from goals import access, workflow
 from goals.forms import ReturnForm
 from goals.history import report_history
 from goals.models import DepartmentReport, Goal
@@ -49,7 +49,7 @@ def report_detail(request, pk):
 def report_submit(request, pk):
     report = access.report_for_editor(request.user, pk, purpose="results")
     try:
-        report.submit(by=request.user)
+        workflow.submit(report, by=request.user)
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
@@ -64,7 +64,7 @@ def report_return(request, pk):
     if not form.is_valid():
         return _render(request, report, return_form=form, status=400)
     try:
-        report.return_to_department(by=request.user, reason=form.cleaned_data["reason"])
+        workflow.return_to_department(report, by=request.user, reason=form.cleaned_data["reason"])
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("goals:report", pk=report.pk)
@@ -76,7 +76,7 @@ def report_return(request, pk):
 def report_confirm(request, pk):
     report = access.report_for_reviewer(request.user, pk)
     try:
-        report.confirm(by=request.user)
+        workflow.confirm(report, by=request.user)
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("goals:report", pk=report.pk)
