@@ -5,8 +5,11 @@ a 404 (its existence is not revealed). A person who may read an object but
 not change it now gets a 403 with the reason in Japanese.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from departments.models import Department, Membership, Ward
@@ -19,13 +22,21 @@ NOT_AN_EDITOR = (
 NOT_A_REVIEWER = "この画面は、区の取りまとめ担当（総務課）だけが使えます。"
 
 
+def reviewed_wards(user):
+    """Wards a person reviews (取りまとめ in any of its departments); every ward for a superuser."""
+    if user.is_superuser:
+        return Ward.objects.all()
+    if not user.is_authenticated:
+        return Ward.objects.none()
+    return Ward.objects.filter(
+        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
+    ).distinct()
+
+
 def _reach(user) -> Q:
     """Departments a person belongs to (any role), and every department of a ward they review."""
     own = Department.objects.filter(memberships__user=user)
-    reviewed = Ward.objects.filter(
-        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
-    )
-    return Q(department__in=own) | Q(sheet__ward__in=reviewed)
+    return Q(department__in=own) | Q(sheet__ward__in=reviewed_wards(user))
 
 
 def readable_reports(user):
@@ -53,18 +64,22 @@ def report_for_reader(user, pk) -> DepartmentReport:
     return get_object_or_404(readable_reports(user), pk=pk)
 
 
-def report_for_editor(user, pk, *, purpose: str) -> DepartmentReport:
-    """Changing a department's goals ("goals") or results ("results"): its 入力担当 while unlocked.
-
-    Readers who are not editors (reviewers) and any locked situation get 403 with the reason.
-    """
-    report = report_for_reader(user, pk)
+def _editable(report: DepartmentReport, user, locked_reason) -> DepartmentReport:
     if not report.department.is_edited_by(user):
         raise PermissionDenied(NOT_AN_EDITOR)
-    reason = report.goals_locked_reason() if purpose == "goals" else report.results_locked_reason()
-    if reason:
+    if reason := locked_reason(report):
         raise PermissionDenied(reason)
     return report
+
+
+def report_for_goal_editor(user, pk) -> DepartmentReport:
+    """Writing a department's goals (計画): its 入力担当 while the goals are open; readers get 403."""
+    return _editable(report_for_reader(user, pk), user, DepartmentReport.goals_locked_reason)
+
+
+def report_for_result_editor(user, pk) -> DepartmentReport:
+    """Entering and submitting a department's results (実施中): its 入力担当 while results are open."""
+    return _editable(report_for_reader(user, pk), user, DepartmentReport.results_locked_reason)
 
 
 def goal_for_reader(user, pk) -> Goal:
@@ -72,18 +87,44 @@ def goal_for_reader(user, pk) -> Goal:
     return get_object_or_404(readable_goals(user), pk=pk)
 
 
-def goal_for_editor(user, pk, *, purpose: str) -> tuple[Goal, DepartmentReport]:
-    """Changing a goal ("goals": number, 区分, text, order; "results": 実施結果, 達成度): as report_for_editor."""
-    goal = goal_for_reader(user, pk)
-    if not goal.department.is_edited_by(user):
-        raise PermissionDenied(NOT_AN_EDITOR)
-    # A goal loaded without its report (an import) is judged as a fresh report; no write on a GET.
+def _report_of(goal: Goal) -> DepartmentReport:
+    """The goal's report; a goal loaded without one (an import) is judged as a fresh report, unsaved."""
     report = DepartmentReport.objects.filter(sheet=goal.sheet, department=goal.department).first()
     report = report or DepartmentReport(sheet=goal.sheet, department=goal.department)
-    reason = report.goals_locked_reason() if purpose == "goals" else report.results_locked_reason()
-    if reason:
-        raise PermissionDenied(reason)
-    return goal, report
+    report.sheet = goal.sheet
+    return report
+
+
+def goal_for_plan_editor(user, pk) -> tuple[Goal, DepartmentReport]:
+    """Changing a goal's number, 区分, text or order (計画): as report_for_goal_editor."""
+    goal = goal_for_reader(user, pk)
+    return goal, _editable(_report_of(goal), user, DepartmentReport.goals_locked_reason)
+
+
+def goal_for_result_editor(user, pk) -> tuple[Goal, DepartmentReport]:
+    """Entering a goal's 実施結果 and 達成度 (実施中): as report_for_result_editor."""
+    goal = goal_for_reader(user, pk)
+    return goal, _editable(_report_of(goal), user, DepartmentReport.results_locked_reason)
+
+
+@dataclass(frozen=True)
+class GoalActions:
+    """What a reader of a goal may do with it now, by the same rules as the editor lookups."""
+
+    report: DepartmentReport
+    can_plan: bool
+    can_result: bool
+
+
+def goal_actions(user, goal: Goal) -> GoalActions:
+    report = _report_of(goal)
+    if not goal.department.is_edited_by(user):
+        return GoalActions(report, can_plan=False, can_result=False)
+    return GoalActions(
+        report,
+        can_plan=report.goals_locked_reason() is None,
+        can_result=report.results_locked_reason() is None,
+    )
 
 
 def report_for_reviewer(user, pk) -> DepartmentReport:
@@ -94,11 +135,43 @@ def report_for_reviewer(user, pk) -> DepartmentReport:
     return report
 
 
-def sheet_for_reviewer(user, ward: str, year: int) -> Sheet:
-    """The ward board and phase changes: the ward's reviewers; its editors 403, other wards 404."""
-    sheet = get_object_or_404(
+def sheet_for_reader(user, ward: str, year: int) -> Sheet:
+    """A ward's sheet of a fiscal year: anyone who belongs to the ward (any role) and superusers; else 404."""
+    return get_object_or_404(
         Sheet.objects.for_user(user).select_related("ward"), ward__name=ward, fiscal_year=year
     )
+
+
+def sheet_for_reviewer(user, ward: str, year: int) -> Sheet:
+    """The ward board and phase changes: the ward's reviewers; its editors 403, other wards 404."""
+    sheet = sheet_for_reader(user, ward, year)
     if not sheet.ward.is_reviewed_by(user):
         raise PermissionDenied(NOT_A_REVIEWER)
     return sheet
+
+
+def not_an_importer(ward=None) -> PermissionDenied:
+    """403 for a member of the ward who does not review it: they may read, not import or carry forward."""
+    whose = f"{ward}の" if ward else ""
+    return PermissionDenied(
+        f"取組シートの読み込みと次年度への引き継ぎは、{whose}取りまとめ担当（総務課など）だけが行えます。"
+        "必要な場合は、取りまとめ担当に依頼してください。"
+    )
+
+
+def sheet_for_importer(user, ward: str, year: int) -> Sheet:
+    """Carrying a sheet forward: the ward's reviewers; its other members 403, other wards 404."""
+    sheet = sheet_for_reader(user, ward, year)
+    if not sheet.ward.is_reviewed_by(user):
+        raise not_an_importer(sheet.ward)
+    return sheet
+
+
+def importable_wards(user):
+    """Wards a person may import sheets into. Outsiders (no ward at all) get 404, other members 403."""
+    wards = reviewed_wards(user)
+    if not wards.exists():
+        if not Ward.objects.for_user(user).exists():
+            raise Http404("この画面はありません。")
+        raise not_an_importer()
+    return wards

@@ -43,6 +43,12 @@ def _member(username, department, role):
 
 
 @pytest.fixture
+def make_member(db):
+    """A factory of personas: make_member("name", department, Membership.Role.EDITOR) → the new user."""
+    return _member
+
+
+@pytest.fixture
 def editor(seed):
     return _member(
         "kumin-editor", Department.objects.get(ward__name="幸区", name="区民課"), Membership.Role.EDITOR

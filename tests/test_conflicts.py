@@ -8,12 +8,10 @@ from goals import workflow
 from goals.models import Goal, Sheet
 from goals.workflow import StaleGoalError
 
-from .conftest import _member
-
 
 @pytest.fixture
-def second_editor(kumin_report):
-    return _member("kumin-editor-2", kumin_report.department, Membership.Role.EDITOR)
+def second_editor(make_member, kumin_report):
+    return make_member("kumin-editor-2", kumin_report.department, Membership.Role.EDITOR)
 
 
 def _goal(report):

@@ -22,19 +22,27 @@ from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog, 
 
 from .conftest import fill_results
 
-PERSONAS = ("anonymous", "editor", "other_editor", "reviewer", "other_ward_reviewer", "superuser")
+PERSONAS = ("anonymous", "editor", "other_editor", "reviewer", "other_ward_reviewer", "outsider", "superuser")
 ALLOWED = {200, 302}
 
 
 def _statuses(
-    anonymous=302, editor=None, other_editor=None, reviewer=None, other_ward_reviewer=404, superuser=None
+    anonymous=302,
+    editor=None,
+    other_editor=None,
+    reviewer=None,
+    other_ward_reviewer=404,
+    outsider=404,
+    superuser=None,
 ):
+    """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404."""
     return {
         "anonymous": anonymous,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
         "other_ward_reviewer": other_ward_reviewer,
+        "outsider": outsider,
         "superuser": superuser,
     }
 
@@ -64,11 +72,14 @@ def board_only(ok):
 
 
 def post_only():
-    return _statuses(editor=405, other_editor=405, reviewer=405, other_ward_reviewer=405, superuser=405)
+    return everyone(405)
 
 
 def everyone(ok):
-    return _statuses(editor=ok, other_editor=ok, reviewer=ok, other_ward_reviewer=ok, superuser=ok)
+    """Every signed-in persona alike (the URL's method or object decides, not who asks)."""
+    return _statuses(
+        editor=ok, other_editor=ok, reviewer=ok, other_ward_reviewer=ok, outsider=ok, superuser=ok
+    )
 
 
 @dataclass
@@ -120,7 +131,7 @@ def ward_read():
 
 
 def get_only():
-    return _statuses(editor=405, other_editor=405, reviewer=405, other_ward_reviewer=405, superuser=405)
+    return everyone(405)
 
 
 def _plan(w):
@@ -144,7 +155,7 @@ def _down(w):
 
 
 ROWS = [
-    Row("home", "GET", "goals:home", NONE, {**everyone(302), "other_ward_reviewer": 200}),
+    Row("home", "GET", "goals:home", NONE, {**everyone(302), "other_ward_reviewer": 200, "outsider": 200}),
     Row("home", "POST", "goals:home", NONE, post_only()),
     Row("department page", "GET", "goals:report", REPORT, department_read()),
     Row("department page, closed", "GET", "goals:report", REPORT, department_read(), state="closed"),
@@ -281,13 +292,14 @@ def database_dump():
 
 
 @pytest.fixture
-def personas(editor, other_editor, reviewer, other_ward_reviewer, superuser):
+def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser):
     return {
         "anonymous": None,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
         "other_ward_reviewer": other_ward_reviewer,
+        "outsider": outsider,
         "superuser": superuser,
     }
 

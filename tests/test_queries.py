@@ -8,8 +8,6 @@ from goals import workflow
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 from goals.seed.synthetic import build_synthetic_sheet
 
-from .conftest import _member
-
 # Whatever the size of the ward or the length of the history, each page costs exactly this many queries
 # (session, user, then the page's own lookups; see each test's docstring for the N+1 it rules out), plus
 # the session's renewal at the end (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST).
@@ -19,12 +17,12 @@ BOARD_QUERIES = 11 + SESSION_RENEWAL
 GOAL_PAGE_QUERIES = 10 + SESSION_RENEWAL
 
 
-def _world(scale):
+def _world(scale, make_member):
     """A synthetic ward `scale`× the seed with an editor and a reviewer, and `scale` edits per goal."""
     sheet = build_synthetic_sheet(scale=scale)
     department = sheet.ward.departments.order_by("-order").first()
-    editor = _member(f"editor-{scale}", department, Membership.Role.EDITOR)
-    reviewer = _member(f"reviewer-{scale}", department, Membership.Role.REVIEWER)
+    editor = make_member(f"editor-{scale}", department, Membership.Role.EDITOR)
+    reviewer = make_member(f"reviewer-{scale}", department, Membership.Role.REVIEWER)
     level = AchievementLevel.objects.first()
     last_year = Sheet.objects.create(
         ward=sheet.ward, fiscal_year=sheet.fiscal_year - 1, phase=Sheet.Phase.CLOSED
@@ -48,20 +46,20 @@ def _world(scale):
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_department_page_queries_are_constant(client, seed, scale, django_assert_num_queries):
+def test_department_page_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
     """Goals with 区分, 達成度, updater and last year's goal are joined (no query per goal), and the
     history is diffed in Python (no `prev_record` query per history row)."""
-    _sheet, report, editor, _ = _world(scale)
+    _sheet, report, editor, _ = _world(scale, make_member)
     client.force_login(editor)
     with django_assert_num_queries(DEPARTMENT_PAGE_QUERIES):
         assert client.get(reverse("goals:report", args=[report.pk])).status_code == 200
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_ward_board_queries_are_constant(client, seed, scale, django_assert_num_queries):
+def test_ward_board_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
     """Per-department counts, tallies and last updater come from grouped queries and one user
     lookup, not one query per department or per goal."""
-    sheet, _, _, reviewer = _world(scale)
+    sheet, _, _, reviewer = _world(scale, make_member)
     client.force_login(reviewer)
     with django_assert_num_queries(BOARD_QUERIES):
         assert (
@@ -70,9 +68,9 @@ def test_ward_board_queries_are_constant(client, seed, scale, django_assert_num_
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_goal_history_queries_are_constant(client, seed, scale, django_assert_num_queries):
+def test_goal_history_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
     """The goal page's history: one query for all history rows with their users, whatever its length."""
-    sheet, report, editor, _ = _world(scale)
+    sheet, report, editor, _ = _world(scale, make_member)
     goal = Goal.objects.filter(sheet=sheet, department=report.department).first()
     assert goal.history.count() == scale + 1  # linking last year, then `scale` results
     client.force_login(editor)

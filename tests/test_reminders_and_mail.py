@@ -11,10 +11,11 @@ from goals import workflow
 from goals.mail.reminders import is_working_day
 from goals.models import DepartmentReport, ReminderLog, Sheet
 
-from .conftest import _member, fill_results
+from .conftest import fill_results
 
 
 def test_submitting_mails_the_wards_reviewers_only(
+    make_member,
     kumin_report,
     editor,
     other_editor,
@@ -23,7 +24,7 @@ def test_submitting_mails_the_wards_reviewers_only(
     django_capture_on_commit_callbacks,
     mailoutbox,
 ):
-    second_reviewer = _member(
+    second_reviewer = make_member(
         "saiwai-reviewer-2", Department.objects.get(name="総務課", ward__name="幸区"), "reviewer"
     )
     fill_results(kumin_report)

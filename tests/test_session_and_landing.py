@@ -6,8 +6,6 @@ from django.urls import reverse
 from departments.models import Department, Membership
 from goals.models import DepartmentReport, Goal, Sheet
 
-from .conftest import _member
-
 
 def _goal(report):
     return Goal.objects.filter(sheet=report.sheet, department=report.department).order_by("order").first()
@@ -124,9 +122,11 @@ def test_a_result_typed_when_the_session_expired_comes_back_after_signing_in(
     assert Goal.objects.get(pk=goal.pk).result == typed
 
 
-def test_kept_text_is_not_given_to_the_next_person_on_the_same_browser(client, kumin_report, editor, levels):
+def test_kept_text_is_not_given_to_the_next_person_on_the_same_browser(
+    client, make_member, kumin_report, editor, levels
+):
     goal = _goal(kumin_report)
-    colleague = _member("kumin-colleague", goal.department, Membership.Role.EDITOR)
+    colleague = make_member("kumin-colleague", goal.department, Membership.Role.EDITOR)
     url = reverse("goals:goal_result", args=[goal.pk])
     typed = "前の人が書いていた下書き"
     lost = client.post(

@@ -1,26 +1,16 @@
 """Carrying a ward's sheet into the next fiscal year (confirmation page, then POST)."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from goals import access
 from goals.carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
-from goals.models import Sheet
-from goals.views.imports import reviewer_only
-
-
-def _sheet(request, ward, year):
-    """The sheet of a ward the person belongs to (404 otherwise); whether they review it is checked after."""
-    return get_object_or_404(
-        Sheet.objects.for_user(request.user).select_related("ward"), ward__name=ward, fiscal_year=year
-    )
 
 
 @require_http_methods(["GET", "POST"])
 def carry_forward(request, ward, year):
-    sheet = _sheet(request, ward, year)
-    if not sheet.ward.is_reviewed_by(request.user):
-        raise reviewer_only(sheet.ward)
+    sheet = access.sheet_for_importer(request.user, ward, year)
     if request.method == "POST":
         try:
             plan = carry_into_next_year(sheet, by=request.user)

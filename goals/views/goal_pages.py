@@ -18,6 +18,9 @@ RESTORED = (
 
 
 def _back_to_department(report, goal=None):
+    if report.pk is None:
+        # The write just made the report of a department whose goals arrived without one.
+        report = DepartmentReport.objects.get(sheet_id=report.sheet_id, department_id=report.department_id)
     url = reverse("goals:report", args=[report.pk])
     return redirect(f"{url}#goal-{goal.pk}" if goal is not None else url)
 
@@ -42,18 +45,13 @@ def _rebased(form_class, post, current, **kwargs):
 def goal_detail(request, pk):
     """One goal with its full history (who, when, old → new), and what the person may do with it."""
     goal = access.goal_for_reader(request.user, pk)
-    report = DepartmentReport.objects.filter(sheet=goal.sheet, department=goal.department).first()
-    can_plan = can_result = False
-    if report is not None and goal.department.is_edited_by(request.user):
-        report.sheet = goal.sheet
-        can_plan = report.goals_locked_reason() is None
-        can_result = report.results_locked_reason() is None
+    actions = access.goal_actions(request.user, goal)
     context = {
         "goal": goal,
         "sheet": goal.sheet,
-        "report": report,
-        "can_plan": can_plan,
-        "can_result": can_result,
+        "report": actions.report if actions.report.pk else None,
+        "can_plan": actions.can_plan,
+        "can_result": actions.can_result,
         "history": goal_history(goal),
     }
     return render(request, "goals/goal_detail.html", context)
@@ -61,7 +59,7 @@ def goal_detail(request, pk):
 
 @keeps_post_across_login
 def goal_new(request, pk):
-    report = access.report_for_editor(request.user, pk, purpose="goals")
+    report = access.report_for_goal_editor(request.user, pk)
     initial = {}
     if request.method != "POST":
         initial = _restored_initial(request, initial)
@@ -91,7 +89,7 @@ def goal_new(request, pk):
 
 @keeps_post_across_login
 def goal_edit(request, pk):
-    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    goal, report = access.goal_for_plan_editor(request.user, pk)
     initial = {
         "number": goal.number,
         "category": goal.category_id,
@@ -138,7 +136,7 @@ def _next_goal(goal):
 
 @keeps_post_across_login
 def goal_result(request, pk):
-    goal, report = access.goal_for_editor(request.user, pk, purpose="results")
+    goal, report = access.goal_for_result_editor(request.user, pk)
     initial = {"result": goal.result, "achievement": goal.achievement_id, "version": goal.version}
     if request.method != "POST":
         initial = _restored_initial(request, initial)
@@ -171,7 +169,7 @@ def goal_result(request, pk):
 
 def goal_delete(request, pk):
     """Asks first (GET), removes on POST, unless the goal changed since the question was shown."""
-    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    goal, report = access.goal_for_plan_editor(request.user, pk)
     form = DeleteGoalForm(request.POST or None, initial={"version": goal.version})
     context = {"form": form, "goal": goal, "report": report, "sheet": report.sheet}
     if form.is_valid():
@@ -192,7 +190,7 @@ def goal_delete(request, pk):
 
 @require_POST
 def goal_move(request, pk):
-    goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
+    goal, report = access.goal_for_plan_editor(request.user, pk)
     form = MoveGoalForm(request.POST)
     if form.is_valid():
         try:

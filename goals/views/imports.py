@@ -3,14 +3,13 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from departments.models import Membership, Ward
+from goals import access
 from goals.imports import store as import_store
 from goals.imports.commit import ImportRefused, commit_import
 from goals.imports.forms import ImportConfirmForm, ImportUploadForm
@@ -20,47 +19,20 @@ from goals.lib.wareki import fiscal_year_of
 from goals.models import Category
 
 
-def importable_wards(user):
-    """Wards whose sheets a person may import into: those they review (取りまとめ); every ward for superusers."""
-    if user.is_superuser:
-        return Ward.objects.all()
-    return Ward.objects.filter(
-        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
-    ).distinct()
-
-
-def reviewer_only(ward=None):
-    """403 for a member of the ward who does not review it: they may read, not import or carry forward."""
-    whose = f"{ward}の" if ward else ""
-    return PermissionDenied(
-        f"取組シートの読み込みと次年度への引き継ぎは、{whose}取りまとめ担当（総務課など）だけが行えます。"
-        "必要な場合は、取りまとめ担当に依頼してください。"
-    )
-
-
-def _refuse(request):
-    """Outsiders (no ward at all) get 404; members of a ward who review none get 403. Always raises."""
-    if not Ward.objects.for_user(request.user).exists():
-        raise Http404("この画面はありません。")
-    raise reviewer_only()
-
-
 def _stored_upload(request, token):
     """The upload this person made for a ward they still review, or 404 / a refusal."""
     try:
         upload, data = import_store.load(request, token)
     except LookupError:
         raise Http404("この読み込みはありません。") from None
-    if not importable_wards(request.user).filter(name=upload.ward).exists():
+    if not access.reviewed_wards(request.user).filter(name=upload.ward).exists():
         raise Http404("この読み込みはありません。")
     return upload, data
 
 
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    wards = importable_wards(request.user)
-    if not wards.exists():
-        _refuse(request)
+    wards = access.importable_wards(request.user)
     # Without a year in the link, the fiscal year we are in.
     initial = {
         "ward": request.GET.get("ward"),

@@ -47,7 +47,7 @@ def report_detail(request, pk):
 
 @require_POST
 def report_submit(request, pk):
-    report = access.report_for_editor(request.user, pk, purpose="results")
+    report = access.report_for_result_editor(request.user, pk)
     try:
         workflow.submit(report, by=request.user)
     except WorkflowError as error:

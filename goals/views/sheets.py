@@ -11,18 +11,12 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from goals import access
 from goals.models import Sheet
 from goals.sheet.layout import build_layout, departments_on
 from goals.sheet.pdf_helper import PdfHelperFailed, render_pdf
 from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from goals.sheet.workbook import render_xlsx
-
-
-def get_sheet_for_reader(user, ward: str, year: int) -> Sheet:
-    """The ward's sheet for that fiscal year, if `user` belongs to the ward or is a superuser; else 404."""
-    return get_object_or_404(
-        Sheet.objects.for_user(user).select_related("ward"), ward__name=ward, fiscal_year=year
-    )
 
 
 def get_department_on_sheet(sheet: Sheet, department_id: int):
@@ -32,7 +26,7 @@ def get_department_on_sheet(sheet: Sheet, department_id: int):
 
 @require_safe
 def sheet(request, ward, year):
-    sheet = get_sheet_for_reader(request.user, ward, year)
+    sheet = access.sheet_for_reader(request.user, ward, year)
     layout = build_layout(sheet)
     args = (ward, year)
     links = {
@@ -48,18 +42,18 @@ def sheet(request, ward, year):
 
 @require_safe
 def sheet_pdf(request, ward, year):
-    layout = build_layout(get_sheet_for_reader(request.user, ward, year))
+    layout = build_layout(access.sheet_for_reader(request.user, ward, year))
     return _pdf(request, layout, reverse("goals:sheet", args=(ward, year)))
 
 
 @require_safe
 def sheet_xlsx(request, ward, year):
-    return _xlsx(build_layout(get_sheet_for_reader(request.user, ward, year)))
+    return _xlsx(build_layout(access.sheet_for_reader(request.user, ward, year)))
 
 
 @require_safe
 def department_sheet(request, ward, year, department_id):
-    sheet = get_sheet_for_reader(request.user, ward, year)
+    sheet = access.sheet_for_reader(request.user, ward, year)
     layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
     args = (ward, year, department_id)
     links = {
@@ -72,14 +66,14 @@ def department_sheet(request, ward, year, department_id):
 
 @require_safe
 def department_sheet_pdf(request, ward, year, department_id):
-    sheet = get_sheet_for_reader(request.user, ward, year)
+    sheet = access.sheet_for_reader(request.user, ward, year)
     layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
     return _pdf(request, layout, reverse("goals:department_sheet", args=(ward, year, department_id)))
 
 
 @require_safe
 def department_sheet_xlsx(request, ward, year, department_id):
-    sheet = get_sheet_for_reader(request.user, ward, year)
+    sheet = access.sheet_for_reader(request.user, ward, year)
     return _xlsx(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
 
 

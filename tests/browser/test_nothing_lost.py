@@ -9,15 +9,14 @@ from playwright.sync_api import expect
 from departments.models import Membership
 from goals.models import Goal, Sheet
 
-from ..conftest import _member
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def second_editor(kumin_report):
-    return _member("kumin-editor-2", kumin_report.department, Membership.Role.EDITOR)
+def second_editor(make_member, kumin_report):
+    return make_member("kumin-editor-2", kumin_report.department, Membership.Role.EDITOR)
 
 
 def _first_goal(report):
