@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from goals.lib.people import display_name
 from goals.lib.wareki import date_label
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, Sheet
 from goals.sheet.vocabulary import FIELD_LABELS
@@ -38,9 +39,7 @@ class Entry:
 
 
 def _person(user) -> str:
-    if user is None:
-        return "（システム・管理画面）"
-    return user.get_full_name() or user.get_username()
+    return display_name(user, absent="（システム・管理画面）")
 
 
 ACTIONS = {"+": "作成", "~": "変更", "-": "削除"}

@@ -172,6 +172,13 @@ def test_command_creates_then_says_done(seed):
     assert Goal.objects.filter(sheet__fiscal_year=2026).count() == 42
 
 
+def test_command_reads_the_year_in_japanese_era(seed):
+    assert "部署15・目標42件・方針4件を引き継ぎました。" in command(
+        "--ward", "幸区", "--from-year", "令和7年度"
+    )
+    assert Goal.objects.filter(sheet__fiscal_year=2026).count() == 42
+
+
 def test_command_dry_run_writes_nothing(seed):
     before = full_dump()
     output = command(ward="幸区", from_year=2025, dry_run=True)

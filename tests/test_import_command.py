@@ -177,3 +177,15 @@ def test_changing_a_submitted_department_is_pointed_out(seed, tmp_path):
     output = run(write(tmp_path, small_workbook(rows)), ward="幸区", year=2025, dry_run=True)
     assert "お知らせ：部署「総務課」は提出済ですが、読み込むと目標が変わります。" in output
     assert "お知らせ：部署「企画課」は確認済ですが、読み込むと目標が変わります。" in output
+
+
+@pytest.mark.parametrize("year", ["2025", "令和7年度", "令和７年度", "２０２５"])
+def test_the_year_is_read_as_western_or_japanese_era(bare_ward, tmp_path, year):
+    path = write(tmp_path, build_seed_workbook())
+    output = run(path, "--ward", "幸区", "--year", year, "--dry-run", "--create-missing")
+    assert "新規42件・変更0件・変更なし0件" in output
+
+
+def test_an_unreadable_year_is_refused_in_japanese(bare_ward, tmp_path):
+    with pytest.raises(CommandError, match="年度「来年」が読めません"):
+        run(write(tmp_path, build_seed_workbook()), "--ward", "幸区", "--year", "来年", "--dry-run")

@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
 from departments.models import Membership
+from goals.lib.people import display_name
 from goals.lib.wareki import date_label
 from goals.models import DepartmentReport
 
@@ -51,9 +52,7 @@ def _load(report_pk):
 
 
 def _person(user) -> str:
-    if user is None:
-        return "（不明）"
-    return user.get_full_name() or user.get_username()
+    return display_name(user, absent="（不明）")
 
 
 def notify_submitted(report_pk):

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 
+from goals.lib.people import display_name
 from goals.lib.wareki import date_label
 
 register = template.Library()
@@ -25,9 +26,7 @@ def wareki_datetime(value):
 
 @register.filter
 def person(user):
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from goals import access, workflow
@@ -28,7 +29,14 @@ def _render(request, sheet, status=200, **forms):
         "status_counts": counts,
         "status_form": status_form,
         "chosen_status": dict(DepartmentReport.Status.choices).get(chosen, ""),
-        "other_sheets": Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year"),
+        "year_links": [
+            (
+                other.fiscal_year_label,
+                reverse("goals:board", args=[sheet.ward.name, other.fiscal_year]),
+                other == sheet,
+            )
+            for other in Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year")
+        ],
         "history": sheet_history(sheet),
         "advance_form": forms.get("advance_form") or AdvanceForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),

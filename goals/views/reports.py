@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from goals import access, workflow
@@ -31,9 +32,12 @@ def _render(request, report, *, return_form=None, status=200):
         "can_review": can_review,
         "goals_locked": report.goals_locked_reason(),
         "results_locked": report.results_locked_reason(),
-        "other_reports": DepartmentReport.objects.filter(department=report.department)
-        .select_related("sheet")
-        .order_by("-sheet__fiscal_year"),
+        "year_links": [
+            (other.sheet.fiscal_year_label, reverse("goals:report", args=[other.pk]), other == report)
+            for other in DepartmentReport.objects.filter(department=report.department)
+            .select_related("sheet")
+            .order_by("-sheet__fiscal_year")
+        ],
         "history": report_history(report),
         "return_form": return_form or ReturnForm(),
     }

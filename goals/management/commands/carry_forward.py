@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from goals.carry_forward import CarryForwardRefused, carry_into_next_year, plan_next_year
 from goals.lib.wareki import fiscal_year_label
+from goals.management.arguments import YEAR_HELP, fiscal_year
 from goals.models import Sheet
 
 
@@ -13,12 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--ward", required=True, help="区名（例：幸区）")
-        parser.add_argument(
-            "--from-year", required=True, type=int, help="引き継ぎ元の年度（西暦。令和7年度なら2025）"
-        )
+        parser.add_argument("--from-year", required=True, help=f"引き継ぎ元の{YEAR_HELP}")
         parser.add_argument("--dry-run", action="store_true", help="確認だけして、何も書き込まない")
 
     def handle(self, *args, ward, from_year, dry_run, **options):
+        from_year = fiscal_year(from_year)
         try:
             label = fiscal_year_label(from_year)
         except ValueError:

@@ -7,25 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
 from departments.models import Ward
-from goals.lib.wareki import fiscal_year_label, parse_fiscal_year_label
+from goals.lib.wareki import fiscal_year_label
+from goals.management.arguments import YEAR_HELP, fiscal_year
 from goals.models import Sheet
 from goals.sheet.checks import japanese_font_installed
 from goals.sheet.layout import build_layout, departments_on
 
 # Imported when used, so that WeasyPrint loads after run_from_argv paused the collector.
 RENDERERS = {"pdf": "goals.sheet.pdf.render_pdf", "xlsx": "goals.sheet.workbook.render_xlsx"}
-
-
-def fiscal_year(value: str) -> int:
-    """2025 or 令和7年度."""
-    if value.strip().isdigit():
-        return int(value)
-    try:
-        return parse_fiscal_year_label(value)
-    except ValueError as error:
-        raise CommandError(
-            f"年度「{value}」が読めません。西暦（例：2025）か和暦（例：令和7年度）で指定してください。"
-        ) from error
 
 
 class Command(BaseCommand):
@@ -52,7 +41,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--ward", required=True, help="区名（例：幸区）")
-        parser.add_argument("--year", required=True, help="年度。西暦（2025）か和暦（令和7年度）")
+        parser.add_argument("--year", required=True, help=YEAR_HELP)
         parser.add_argument("--format", required=True, dest="file_format", help="pdf か xlsx")
         parser.add_argument("--department", help="部署名。指定するとその部署の分だけを書き出します")
         parser.add_argument("--output", help="書き出すファイル。省略時は標準のファイル名で現在のフォルダへ")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from goals.imports.commit import ImportRefused, commit_import
 from goals.imports.plan import CHANGE, CREATE, build_plan
 from goals.imports.reader import WorkbookError, read_workbook
+from goals.management.arguments import YEAR_HELP, fiscal_year
 from goals.models import Category
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="取組シートのファイル（.xlsx）")
         parser.add_argument("--ward", required=True, help="区名（例：幸区）")
-        parser.add_argument("--year", required=True, type=int, help="年度（西暦。令和7年度なら2025）")
+        parser.add_argument("--year", required=True, help=YEAR_HELP)
         parser.add_argument(
             "--sheet", default=None, help="読み込むシート名（省略時は目標の表がある最初のシート）"
         )
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             parsed = read_workbook(data, Category.objects.values_list("name", flat=True), sheet)
         except WorkbookError as error:
             raise CommandError(f"{file.name}: {error.problem}") from None
+        year = fiscal_year(year)
         plan = build_plan(parsed, ward, year)
         self._report(plan)
         if plan.problems:
