@@ -5,7 +5,7 @@ from goals.views import board, carry_forward, goal_pages, imports, landing, repo
 app_name = "goals"
 
 urlpatterns: list = [
-    # The year in the browser (issue 4): landing, department pages, goals, ward board.
+    # The year in the browser: landing, department pages, goals, ward board.
     path("", landing.home, name="home"),
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("reports/<int:pk>/goals/new/", goal_pages.goal_new, name="goal_new"),
@@ -21,7 +21,7 @@ urlpatterns: list = [
     path("board/<str:ward>/<int:year>/advance/", board.board_advance, name="board_advance"),
     path("board/<str:ward>/<int:year>/reopen/", board.board_reopen, name="board_reopen"),
     path("board/<str:ward>/<int:year>/deadline/", board.board_deadline, name="board_deadline"),
-    # The official sheet (issue 3): page, PDF and Excel, whole or per department.
+    # The official sheet: page, PDF and Excel, whole or per department.
     path("sheets/<str:ward>/<int:year>/", sheets.sheet, name="sheet"),
     path("sheets/<str:ward>/<int:year>/pdf/", sheets.sheet_pdf, name="sheet_pdf"),
     path("sheets/<str:ward>/<int:year>/xlsx/", sheets.sheet_xlsx, name="sheet_xlsx"),
@@ -40,7 +40,7 @@ urlpatterns: list = [
         sheets.department_sheet_xlsx,
         name="department_sheet_xlsx",
     ),
-    # Workbooks in (upload → preview → confirm) and sheets into the next year (issue 5).
+    # Workbooks in (upload → preview → confirm) and sheets into the next year.
     path("imports/", imports.upload, name="import_upload"),
     path("imports/<slug:token>/", imports.preview, name="import_preview"),
     path("imports/<slug:token>/confirm/", imports.confirm, name="import_confirm"),

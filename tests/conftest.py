@@ -99,7 +99,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# --- The year in the browser (issue 4) ---
+# --- The year in the browser ---
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def fill_results(report, by=None, level_number=3):
     )
 
 
-# --- Importing workbooks, carrying forward (issue 5) ---
+# --- Importing workbooks, carrying forward ---
 
 
 @pytest.fixture

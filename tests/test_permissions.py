@@ -7,7 +7,7 @@
   every accepted POST changes them (so a silently ignored POST cannot pass).
 
 The matrix is a table of ROWS. To cover a new page, append a Row with its URL, the state it needs and
-the expected status per persona (issue 3's sheet pages and issue 5's imports belong here).
+the expected status per persona.
 Each persona runs inside a savepoint that is rolled back, so all personas see the same starting state.
 """
 
@@ -248,7 +248,7 @@ ROWS = [
         lambda w: [w.sheet.ward.name, w.sheet.fiscal_year, 999999],
         everyone(404),
     ),
-    # Workbook import and carry forward (issue 5). A reviewer of another ward imports into their own
+    # Workbook import and carry forward. A reviewer of another ward imports into their own
     # ward, so the upload page opens for them; a preview belongs to the session that uploaded it.
     Row("import upload", "GET", "goals:import_upload", NONE, {**board_only(200), "other_ward_reviewer": 200}),
     Row("import preview, unknown token", "GET", "goals:import_preview", TOKEN, everyone(404)),
