@@ -9,12 +9,10 @@ from goals import access
 from goals.forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
 from goals.history import goal_history
 from goals.middleware import keeps_post_across_login, pop_kept_post
-from goals.models import DepartmentReport
+from goals.models import DepartmentReport, Goal
 from goals.workflow import StaleGoalError, WorkflowError
 
-RESTORED = (
-    "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
-)
+RESTORED = "保存されていなかった入力内容を復元しました。まだ保存されていません。確認して保存してください。"
 
 
 def _back_to_department(report, goal=None):
@@ -59,7 +57,7 @@ def goal_detail(request, pk):
     return render(request, "goals/goal_detail.html", context)
 
 
-@keeps_post_across_login
+@keeps_post_across_login(GoalForm, DepartmentReport)
 def goal_new(request, pk):
     report = access.report_for_editor(request.user, pk, purpose="goals")
     initial = {}
@@ -88,7 +86,7 @@ def goal_new(request, pk):
     )
 
 
-@keeps_post_across_login
+@keeps_post_across_login(GoalForm, Goal)
 def goal_edit(request, pk):
     goal, report = access.goal_for_editor(request.user, pk, purpose="goals")
     initial = {
@@ -134,7 +132,7 @@ def _next_goal(goal):
     )
 
 
-@keeps_post_across_login
+@keeps_post_across_login(ResultForm, Goal)
 def goal_result(request, pk):
     goal, report = access.goal_for_editor(request.user, pk, purpose="results")
     initial = {"result": goal.result, "achievement": goal.achievement_id, "version": goal.version}
