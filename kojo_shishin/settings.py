@@ -272,7 +272,8 @@ LOGGING = {
     },
     "formatters": {
         "operator": {
-            "format": "%(asctime)s %(levelname)s %(name)s [path=%(request_path)s user=%(user_id)s] %(message)s"
+            "format": "%(asctime)s %(levelname)s %(name)s [path=%(request_path)s user=%(user_id)s] %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
         }
     },
     "handlers": {

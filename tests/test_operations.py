@@ -128,7 +128,7 @@ def test_a_500_leaves_time_level_path_user_and_traceback_on_stderr(settings, edi
         response = client.get("/failing/?q=1")
     assert response.status_code == 500
     text = log.getvalue()
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ERROR django\.request ", text, re.M), text
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} ERROR django\.request ", text, re.M), text
     assert f"[path=/failing/ user={editor.pk}]" in text
     assert "Traceback (most recent call last)" in text
     assert "RuntimeError: 計算に失敗しました" in text
