@@ -294,5 +294,8 @@ LOGGING = {
         "django": {"handlers": ["stderr", "mail_admins"], "level": "INFO", "propagate": False},
         # Every request's SQL at DEBUG would drown the log even when DJANGO_LOG_LEVEL=DEBUG.
         "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports each drawing step at INFO: noise for an operator, every PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
