@@ -236,6 +236,8 @@ def _backup_sqlite(connection, target: Path) -> None:
     connection.ensure_connection()
     with sqlite3.connect(target) as copy:
         connection.connection.backup(copy)
+        # One self-contained file: the live database's WAL mode would leave -wal/-shm files beside it.
+        copy.execute("PRAGMA journal_mode=DELETE")
     copy.close()
     _check_sqlite_file(target)
 
