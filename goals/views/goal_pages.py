@@ -12,7 +12,9 @@ from goals.middleware import keeps_post_across_login, pop_kept_post
 from goals.models import DepartmentReport, Goal
 from goals.workflow import StaleGoalError, WorkflowError
 
-RESTORED = "保存されていなかった入力内容を復元しました。まだ保存されていません。確認して保存してください。"
+RESTORED = (
+    "保存できなかったときに入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
+)
 
 
 def _back_to_department(report, goal=None):
