@@ -4,6 +4,7 @@ Its URL pattern takes any text as the version id and the lookup then fails
 with a ValueError (500) on `/admin/goals/goal/1/history/abc/`.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
 
@@ -14,6 +15,6 @@ class SimpleHistoryAdmin(_SimpleHistoryAdmin):
             raise Http404("この変更履歴はありません。")
         try:
             self.model._meta.pk.to_python(object_id)
-        except Exception:
+        except (ValidationError, ValueError, TypeError):
             raise Http404("この変更履歴はありません。") from None
         return super().history_form_view(request, object_id, version_id, extra_context)
