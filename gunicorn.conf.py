@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import re
 
 bind = os.environ.get("KOJO_BIND", "127.0.0.1:8000")
 # Processes, not shared memory: every worker reads state from the database, so
@@ -19,6 +20,19 @@ max_requests_jitter = 200
 accesslog = os.environ.get("KOJO_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("KOJO_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def _control_socket(bind: str) -> str:
+    # gunicorn's default is one fixed path per user, so a second instance on the host takes over
+    # the first one's socket. The bind address is unique per instance (two cannot share a port).
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = (
+        runtime if runtime and os.path.isdir(runtime) else os.path.join(os.path.expanduser("~"), ".gunicorn")
+    )
+    return os.path.join(folder, f"kojo-{re.sub(r'[^A-Za-z0-9]+', '-', bind).strip('-')}.ctl")
+
+
+control_socket = os.environ.get("KOJO_CONTROL_SOCKET") or _control_socket(bind)
 
 
 def post_worker_init(worker):

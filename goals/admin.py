@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
-from simple_history.admin import SimpleHistoryAdmin
 
+from goals.admin_history import SimpleHistoryAdmin
 from goals.admin_io.formats import FlatImportExportAdmin
 from goals.admin_io.resources import GoalResource
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet

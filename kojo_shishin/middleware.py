@@ -24,3 +24,19 @@ class RequestSizeLimitMiddleware(MiddlewareMixin):
                 content_type="text/plain; charset=utf-8",
             )
         return None
+
+
+class NoStoreMiddleware:
+    """Pages and downloads hold what one person may read: no browser or proxy cache keeps them.
+
+    A response that set its own Cache-Control (the admin's never_cache) keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

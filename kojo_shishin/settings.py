@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "kojo_shishin.middleware.RequestSizeLimitMiddleware",
     # Static files straight from the app process: no separate web server is needed on a closed network.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so that only the app's own responses (pages, downloads) are never cached.
+    "kojo_shishin.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +98,11 @@ WSGI_APPLICATION = "kojo_shishin.wsgi.application"
 
 def _database(url: str | None) -> dict:
     if url:
-        db = dj_database_url.parse(url, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60))
+        # Persistent connections, checked before reuse: after a database restart or a dropped
+        # connection the next request reconnects instead of failing.
+        db = dj_database_url.parse(
+            url, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
     else:
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
     if db["ENGINE"] == "django.db.backends.sqlite3":
@@ -216,8 +222,14 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
     # Trust the proxy's headers only when told a proxy is in front: anyone could send them.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-    AXES_IPWARE_PROXY_COUNT = 1
+    # The sign-in lockout counts per client: the client is the last address in X-Forwarded-For,
+    # the one our proxy appended (what came before it the client wrote itself); REMOTE_ADDR is the proxy.
+    AXES_IPWARE_PROXY_COUNT = 0
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    IPWARE_STRICT = False
+else:
+    # Without a proxy any client could write X-Forwarded-For: only the connection's address counts.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -245,3 +257,45 @@ IMPORT_UPLOAD_DIR = Path(
     env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
 )
 IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
+
+# --- Logs ----------------------------------------------------------------------------------
+# Everything to standard error (gunicorn and systemd/journald keep it): time, level, request
+# path, user id and, for a 500, the traceback. DJANGO_ADMINS (comma-separated addresses) also
+# get each 500 by mail.
+ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS", [])]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "kojo_shishin.log.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "operator": {
+            "format": "%(asctime)s %(levelname)s %(name)s [path=%(request_path)s user=%(user_id)s] %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        }
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request_context"],
+            "formatter": "operator",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["stderr", "mail_admins"], "level": "INFO", "propagate": False},
+        # Every request's SQL at DEBUG would drown the log even when DJANGO_LOG_LEVEL=DEBUG.
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports each drawing step at INFO: noise for an operator, every PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}

@@ -12,10 +12,16 @@ The helper holds no state: it receives a finished layout (plain data, no
 database access) and returns the PDF, so any number of app workers and
 instances behave alike. Turned off (drawn in-process) with
 DJANGO_PDF_HELPER_PROCESS=false, and in development.
+
+The helper ends as soon as its worker ends, however the worker ends: a
+killed worker (kill -9, gunicorn's timeout) runs no clean-up, and the
+helper's own pipes do not tell it (it holds both ends of its queue), so the
+helper watches its parent process itself.
 """
 
 import multiprocessing
 import os
+import select
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from django.conf import settings
 
 NICENESS = 10
+# How often the helper looks for its parent where the kernel cannot tell it at once.
+PARENT_POLL_SECONDS = 0.5
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -57,12 +65,34 @@ def _draw(layout) -> bytes:
     return draw(layout)
 
 
-def _start_helper():
+def _start_helper(parent_pid: int):
+    _end_with_parent(parent_pid)
     os.nice(NICENESS)
     import django
 
     django.setup()
     from goals.sheet import pdf  # noqa: F401  (import WeasyPrint now, not during the first request)
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """In the helper: exit the moment the app worker that started it is gone."""
+    if os.getppid() != parent_pid:
+        os._exit(0)  # it died before we got here
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    try:
+        # Linux: a pidfd becomes readable when the process exits; no polling, no pid reuse.
+        pidfd = os.pidfd_open(parent_pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None and os.getppid() == parent_pid:
+        select.select([pidfd], [], [])
+    else:
+        while os.getppid() == parent_pid:
+            threading.Event().wait(PARENT_POLL_SECONDS)
+    os._exit(0)
 
 
 def _helper() -> ProcessPoolExecutor:
@@ -71,7 +101,10 @@ def _helper() -> ProcessPoolExecutor:
         if _pool is None:
             # "spawn": a fresh interpreter; forking a threaded app worker could copy held locks.
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_helper
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_helper,
+                initargs=(os.getpid(),),
             )
         return _pool
 

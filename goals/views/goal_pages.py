@@ -9,11 +9,11 @@ from goals import access, workflow
 from goals.forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
 from goals.history import goal_history
 from goals.middleware import keeps_post_across_login, pop_kept_post
-from goals.models import DepartmentReport
+from goals.models import DepartmentReport, Goal
 from goals.workflow import StaleGoalError, WorkflowError
 
 RESTORED = (
-    "ログインし直す前に入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
+    "保存できなかったときに入力していた内容を復元しました。まだ保存されていません。確認して保存してください。"
 )
 
 
@@ -57,7 +57,7 @@ def goal_detail(request, pk):
     return render(request, "goals/goal_detail.html", context)
 
 
-@keeps_post_across_login
+@keeps_post_across_login(GoalForm, DepartmentReport)
 def goal_new(request, pk):
     report = access.report_for_goal_editor(request.user, pk)
     initial = {}
@@ -87,7 +87,7 @@ def goal_new(request, pk):
     )
 
 
-@keeps_post_across_login
+@keeps_post_across_login(GoalForm, Goal)
 def goal_edit(request, pk):
     goal, report = access.goal_for_plan_editor(request.user, pk)
     initial = {
@@ -134,7 +134,7 @@ def _next_goal(goal):
     )
 
 
-@keeps_post_across_login
+@keeps_post_across_login(ResultForm, Goal)
 def goal_result(request, pk):
     goal, report = access.goal_for_result_editor(request.user, pk)
     initial = {"result": goal.result, "achievement": goal.achievement_id, "version": goal.version}
