@@ -21,7 +21,7 @@ row heights, so Excel and LibreOffice break between goals as the PDF does.
 
 from dataclasses import dataclass, field
 
-from goals.sheet.layout import SheetLayout
+from goals.sheet.layout import COLUMN_WIDTHS, SheetLayout
 from goals.sheet.textfit import count_lines, wrap
 
 MM = 72 / 25.4  # points per millimetre
@@ -184,3 +184,14 @@ def _row_height(number, category, text, result_cell, widths) -> float:
         max(count_lines(text, width, NARROW) for text, width in zip(cells, widths[1:], strict=True)), 1
     )
     return lines * LINE + CELL_PADDING_V + BORDER
+
+
+def result_length_for_a_page() -> int:
+    """About how many full-width characters of result fill the result column of one printed page.
+
+    The result form names it, so that people know when a result will run on
+    to another page. Rounded down to a hundred.
+    """
+    width = int(_cell_width_em(COLUMN_WIDTHS[4]))
+    lines = _lines_in(PAGE_HEIGHT - 2 * HEADER_ROW - SLACK)
+    return width * lines // 100 * 100
