@@ -32,7 +32,7 @@ def pdfinfo(content: bytes) -> dict[str, str]:
     out = subprocess.run(
         ["/usr/bin/pdfinfo", "-isodates", "-"], input=content, capture_output=True, check=True
     ).stdout.decode()
-    return dict(line.split(":", 1) for line in out.splitlines() if ":" in line) | {}
+    return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
 
 
 def strip(info: dict[str, str]) -> dict[str, str]:

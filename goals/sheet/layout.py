@@ -121,6 +121,10 @@ class GoalRow:
         return self.piece > 0
 
     @property
+    def continued_mark(self) -> str:
+        return CONTINUED_MARK if self.continued else ""
+
+    @property
     def number_label(self) -> str:
         return f"{self.number}{CONTINUED_MARK}" if self.continued and self.number else self.number
 

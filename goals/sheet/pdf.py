@@ -17,6 +17,7 @@ settings.SHEET_PDF_VARIANT or per download.
 """
 
 import gc
+import warnings
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -83,7 +84,13 @@ def render_pdf(layout: SheetLayout, variant: str | None = None) -> bytes:
     with collector_paused():
         document = render_document(layout)
         _set_metadata(document.metadata, layout)
-        return document.write_pdf(pdf_variant=variant, pdf_tags=True)
+        with warnings.catch_warnings():
+            # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
+            # to be closed by the garbage collector, which warns.
+            warnings.filterwarnings(
+                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+            )
+            return document.write_pdf(pdf_variant=variant, pdf_tags=True)
 
 
 def _set_metadata(metadata, layout: SheetLayout) -> None:
