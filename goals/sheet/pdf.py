@@ -182,7 +182,7 @@ class MissingResource(RuntimeError):
 def _render(layout: SheetLayout):
     """Lay out the pages (rows are not split: a goal longer than a page comes in pieces)."""
     try:
-        html = render_to_string(TEMPLATE, {"layout": layout, "for_pdf": True})
+        html = render_to_string(TEMPLATE, {"layout": layout})
     except ValueError as error:
         # ManifestStaticFilesStorage (production) knows no file before collectstatic has run.
         raise MissingResource(
