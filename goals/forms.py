@@ -4,6 +4,7 @@ from django import forms
 
 from goals.lib.text import plain
 from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
+from goals.sheet.pagination import result_length_for_a_page
 
 
 class Form(forms.Form):
@@ -109,6 +110,15 @@ class ResultForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         without_truncation(self.fields["result"], "実施結果")
+        # The printed sheet: how much fits its result column on one page (goals/sheet/pagination.py).
+        page = result_length_for_a_page()
+        field = self.fields["result"]
+        field.help_text += (
+            f"印刷する取組シートでは、およそ{page}字までが1ページに収まります"
+            f"（上限は{RESULT_TEXT_MAX}字。長い実施結果は次のページに「（続き）」として載ります）。"
+        )
+        # static/js/charcount.js shows the length as people type.
+        field.widget.attrs.update({"data-char-count": "id_result_count", "data-page-length": page})
 
 
 class DeleteGoalForm(Form):

@@ -174,6 +174,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # PDFs for web requests are drawn in a low-priority helper process (goals/sheet/pdf_helper.py).
 PDF_HELPER_PROCESS = env_bool("DJANGO_PDF_HELPER_PROCESS", default=not DEBUG)
 PDF_TIMEOUT_SECONDS = env_int("DJANGO_PDF_TIMEOUT", 50)
+# The sheet's PDF: "pdf/ua-1" (tagged, for handing out and publishing) or "pdf/a-3a" (tagged and
+# archival, for the record); goals/sheet/pdf.py lists them, and a download may ask for the other.
+SHEET_PDF_VARIANT = env_str("DJANGO_SHEET_PDF_VARIANT", "pdf/ua-1")
 
 # --- Sessions, sign-in protection, headers -------------------------------------------------
 

@@ -51,7 +51,8 @@ def test_xlsx_of_one_department_by_reiwa_year(seed, tmp_path):
     )
     sheet = load_workbook(target)["取組シート"]
     assert sheet["A1"].value == "令和7年度向上指針取組シート"
-    assert [row[0] for row in sheet.iter_rows(min_row=12, values_only=True)] == ["総務課", None, None]
+    # Below the legend row (11) and the header row (12).
+    assert [row[0] for row in sheet.iter_rows(min_row=13, values_only=True)] == ["総務課", None, None]
 
 
 def test_default_file_name(seed, tmp_path, monkeypatch):

@@ -38,6 +38,8 @@ def hostile(seed, reviewer, editor):
     for goal, text, result in zip(goals, texts, results, strict=True):
         # Written straight to the database, as an import or the admin could.
         Goal.objects.filter(pk=goal.pk).update(text=text, result=result, achievement=level)
+    # Handed in: the sheet prints the results (a draft would show 未提出).
+    department.reports.filter(sheet=seed).update(status="submitted")
     return department
 
 
@@ -91,8 +93,8 @@ def test_pdf_prints_hostile_text_literally_and_holds_no_script(client, reviewer,
     for literal in (SCRIPT, ATTRIBUTE, TEMPLATE, *FORMULAS):
         assert re.sub(r"\s+", "", literal) in text, literal
     assert "改行テスト" in text  # control characters dropped (no missing-glyph boxes), the words kept
-    # The 4,000-character result is taller than a page: it continues on the next pages, between
-    # their repeated header rows, but every character is printed.
+    # The 4,000-character result is taller than a page: it continues on the next pages, in pieces
+    # that repeat the department and number (（続き）), but every character is printed.
     assert text.count("長") - "".join(Goal.objects.values_list("text", flat=True)).count("長") == len(LONG)
     for marker in (b"/JavaScript", b"/JS ", b"/Launch", b"/URI"):
         assert marker not in raw

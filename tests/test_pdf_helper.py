@@ -41,7 +41,7 @@ def test_in_development_the_pdf_is_drawn_in_process(settings, seed):
 
 
 def test_a_failed_download_returns_to_the_sheet_with_the_message(client, reviewer, seed, monkeypatch):
-    def crash(layout):
+    def crash(layout, variant=None):
         raise pdf_helper.PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。")
 
     monkeypatch.setattr("goals.views.sheets.render_pdf", crash)

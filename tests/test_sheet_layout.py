@@ -8,6 +8,7 @@ from goals.seed.parser import SEED_TEXT, parse_seed_text
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.sheet.layout import build_layout, departments_on
 from goals.sheet.vocabulary import HEADERS
+from tests.sheet_helpers import hand_in
 
 
 @pytest.fixture
@@ -61,9 +62,30 @@ def test_first_year_of_reiwa_is_gannen(seed):
     assert build_layout(sheet).filename("pdf") == "令和元年度向上指針取組シート_幸区.pdf"
 
 
-def test_last_column_is_empty_before_results(seed):
+def test_last_column_is_empty_in_planning_for_handwriting(seed):
+    Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.PLANNING)
+    seed.refresh_from_db()
     rows = build_layout(seed).rows
-    assert all(row.achievement == row.result == row.result_cell == "" for row in rows)
+    assert all(row.achievement == row.result == row.result_cell == row.mark == "" for row in rows)
+
+
+def test_results_not_handed_in_are_marked_not_printed(seed):
+    """実施中: a draft is not a result; 差戻し makes a handed-in result a draft again."""
+    Goal.objects.filter(sheet=seed).update(
+        result="下書きの実施結果", achievement=AchievementLevel.objects.get(number=1)
+    )
+    hand_in(seed, "総務課")
+    hand_in(seed, "企画課", status=DepartmentReport.Status.CONFIRMED)
+    hand_in(seed, "衛生課", status=DepartmentReport.Status.RETURNED)
+    hand_in(seed, "区民課", status=DepartmentReport.Status.IN_PROGRESS)
+    by_department = {}
+    for row in build_layout(seed).rows:
+        by_department.setdefault(row.department, set()).add((row.mark, row.result, row.achievement))
+    printed = {("", "下書きの実施結果", "達成度：1 目標を大きく上回って達成")}
+    assert by_department["総務課"] == by_department["企画課"] == printed
+    assert by_department["衛生課"] == {("未提出（差戻し中）", "", "")}
+    assert by_department["区民課"] == by_department["保護課"] == {("未提出", "", "")}
+    assert all("下書き" not in row.result_cell for row in build_layout(seed).rows if row.mark)
 
 
 def test_last_column_shows_level_then_result(seed):
@@ -74,9 +96,13 @@ def test_last_column_shows_level_then_result(seed):
     only_result = Goal.objects.get(sheet=seed, department__name="総務課", number="3")
     only_result.result = "案内表示を更新した。"
     only_result.save()
+    hand_in(seed, "総務課")
     rows = {row.number: row for row in build_layout(seed).rows if row.department == "総務課"}
-    assert rows["2"].achievement == "3 目標をほぼ達成"
-    assert rows["2"].result_cell == "3 目標をほぼ達成\n苦情対応の手順書を改訂した。\n全職員に周知した。"
+    assert rows["2"].achievement == "達成度：3 目標をほぼ達成"
+    assert rows["2"].level.text == "3 目標をほぼ達成"
+    assert (
+        rows["2"].result_cell == "達成度：3 目標をほぼ達成\n苦情対応の手順書を改訂した。\n全職員に周知した。"
+    )
     assert rows["3"].result_cell == "案内表示を更新した。"
     assert rows["1"].result_cell == ""
 
@@ -100,6 +126,7 @@ def test_department_with_a_report_but_no_goal_gets_one_empty_row(seed):
     last = build_layout(seed).parts[-1]
     assert last.name == "新設課"
     assert [(r.department_rowspan, r.number, r.text, r.result_cell) for r in last.rows] == [(1, "", "", "")]
+    assert last.rows[0].status == "未入力"
 
 
 def test_unsafe_characters_leave_the_filename(seed):
@@ -115,6 +142,7 @@ def test_paged_at_repeats_the_department_cell(seed):
     somu = [p for p in paged.parts if p.name == "総務課"]
     assert [[r.index for r in p.rows] for p in somu] == [[2], [3, 4]]
     assert [(p.continued, p.starts_page) for p in somu] == [(False, False), (True, True)]
+    assert [p.label for p in somu] == ["総務課", "総務課（続き）"]
     assert [r.department_rowspan for p in somu for r in p.rows] == [1, 2, 0]
     kikaku = next(p for p in paged.parts if p.name == "企画課")
     assert (kikaku.continued, kikaku.starts_page) == (False, True)
@@ -125,9 +153,14 @@ def test_paged_at_repeats_the_department_cell(seed):
 
 @pytest.mark.parametrize("scale", [1, 10])
 def test_layout_queries_do_not_grow_with_the_sheet(seed, django_assert_num_queries, scale):
-    """One query each for departments, goals (with 区分 and 達成度) and policies: no query per row."""
+    """One query each for departments (with their report's status), goals (with 区分 and 達成度),
+    policies and the achievement scale, and for a 確定 sheet its history: no query per row."""
     sheet = build_synthetic_sheet(scale=scale, ward_name=f"試験区{scale}")
     sheet = Sheet.objects.select_related("ward").get(pk=sheet.pk)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         layout = build_layout(sheet)
     assert len(layout.rows) == 42 * scale
+    sheet.phase = Sheet.Phase.CLOSED
+    sheet.save()
+    with django_assert_num_queries(5):
+        assert build_layout(sheet).statement.final

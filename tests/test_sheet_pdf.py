@@ -16,6 +16,7 @@ from goals.seed.synthetic import build_synthetic_sheet
 from goals.sheet import pagination, pdf
 from goals.sheet.layout import COLUMN_WIDTHS, build_layout
 from goals.sheet.vocabulary import HEADERS
+from tests.sheet_helpers import hand_in
 
 _SPACE = re.compile(r"\s+")
 
@@ -118,8 +119,9 @@ def test_results_and_levels_are_printed(seed):
     goal.achievement = AchievementLevel.objects.get(number=2)
     goal.result = "窓口での案内件数が前年度より増えた。"
     goal.save()
+    hand_in(seed, "衛生課")
     whole = "".join(page_texts(pdf.render_pdf(build_layout(seed))))
-    assert flat("2 目標を上回って達成") in whole
+    assert flat("達成度：2 目標を上回って達成") in whole
     assert "窓口での案内件数が前年度より増えた。" in whole
 
 
@@ -148,9 +150,12 @@ def test_a_goal_taller_than_a_page_is_split_not_lost(seed):
     # Each page break cuts one repetition in two.
     assert sum(page.count("長い目標です。") for page in reached) >= 280 - (len(reached) - 1)
     assert all(all(header in page for header in HEADERS) for page in reached)
-    # The long goal starts with its department, and the goal after it gets the department again.
-    assert "道路公園センター4長い目標です。" in reached[0]
-    assert "道路公園センター5次の目標です。" in reached[-1]
+    # The long goal starts with its department; each page it runs on to repeats department and
+    # number, marked （続き）, and the goal after it shares the last of them.
+    assert "道路公園センター" in reached[0] and "4長い目標です。" in reached[0]
+    for page in reached[1:]:
+        assert "道路公園センター（続き）4（続き）" in page
+    assert "5次の目標です。" in reached[-1]
 
 
 def test_only_static_files_are_fetched():

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from departments.models import Department
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 from goals.seed.synthetic import build_synthetic_sheet
+from tests.sheet_helpers import hand_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,8 +39,9 @@ def test_sheet_page_is_the_official_table(client, editor, seed):
     spans = re.findall(r'<th scope="rowgroup" rowspan="(\d+)" class="department-name">([^<]*)</th>', html)
     assert len(spans) == 15 and ("3", "総務課") in spans and ("2", "保険年金課") in spans
     assert html.count('<tr id="row-') == 42
-    # Before results the last column is empty, ready for handwriting.
-    assert html.count('<td class="goal-result"></td>') == 42
+    # 実施中 and nothing handed in yet: every result cell says so.
+    assert html.count('<td class="goal-result"><span class="not-submitted">未提出</span></td>') == 42
+    assert '<strong class="statement-mark">作成中（案）</strong>' in html
     assert "迅速かつ確に対応するため" in html  # the official text, typo included
 
 
@@ -81,9 +83,10 @@ def test_results_and_hostile_text_are_shown_escaped(client, editor, seed, somu):
     goal.achievement = AchievementLevel.objects.get(number=4)
     goal.result = '<script>alert("x")</script>\n2行目'
     goal.save()
+    hand_in(seed, "総務課")
     client.force_login(editor)
     html = client.get(reverse("goals:department_sheet", args=["幸区", 2025, somu.pk])).content.decode()
-    assert '<span class="achievement">4 目標を下回った</span>' in html
+    assert '<span class="achievement">達成度：4 目標を下回った</span>' in html
     assert '<span class="result">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\n2行目</span>' in html
     assert "<script>alert" not in html
 
@@ -104,7 +107,7 @@ def test_xlsx_download(client, editor, seed):
     assert response["Content-Type"] == XLSX
     assert response["Content-Disposition"] == attachment("令和7年度向上指針取組シート_幸区.xlsx")
     sheet = load_workbook(io.BytesIO(response.content))["取組シート"]
-    assert [c.value for c in sheet[11]] == [
+    assert [c.value for c in sheet[12]] == [
         "部署名",
         "番号",
         "区分",
@@ -149,9 +152,12 @@ def test_writes_are_refused(client, editor, seed, name):
     assert client.post(reverse(f"goals:{name}", args=["幸区", 2025])).status_code == 405
 
 
-# The sheet's own queries, plus the session's renewal on every request (savepoint, update, release),
-# plus, on HTML pages, the deadline banner that base.html shows (one query).
-SHEET_QUERIES = 6
+# The sheet's own queries (session, user, sheet with its ward; the layout's departments with their
+# report's status, goals, policies, achievement levels), plus the session's renewal on every request
+# (savepoint, update, release), plus, on HTML pages, the deadline banner that base.html shows (one query).
+SHEET_QUERIES = 7
+# One department: also the department looked up for the 404 rule.
+DEPARTMENT_SHEET_QUERIES = SHEET_QUERIES + 1
 SESSION_RENEWAL = 3
 EXTRA = {"sheet": 1, "department_sheet": 1}
 
@@ -175,10 +181,10 @@ def test_queries_do_not_grow_with_the_sheet(client, superuser, seed, django_asse
 def test_department_queries_do_not_grow_with_the_sheet(
     client, superuser, seed, django_assert_num_queries, name, scale
 ):
-    """Session, user, sheet, the department on it, its goals, policies: nothing per goal."""
+    """Session, user, sheet, the department on it, the layout's queries: nothing per goal."""
     sheet = seed if scale == 1 else build_synthetic_sheet(scale=scale)
     department = Department.objects.filter(ward=sheet.ward).order_by("order").last()
     client.force_login(superuser)
-    with django_assert_num_queries(SHEET_QUERIES + SESSION_RENEWAL + EXTRA.get(name, 0)):
+    with django_assert_num_queries(DEPARTMENT_SHEET_QUERIES + SESSION_RENEWAL + EXTRA.get(name, 0)):
         response = client.get(reverse(f"goals:{name}", args=[sheet.ward.name, 2025, department.pk]))
     assert response.status_code == 200

@@ -12,6 +12,7 @@ from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
 from goals.sheet.layout import build_layout
 from goals.sheet.textfit import text_em
 from goals.sheet.workbook import render_xlsx
+from tests.sheet_helpers import hand_in
 
 HEADER = ["部署名", "番号", "区分", "目標及び具体的な取組内容", "実施結果及び目標の達成度"]
 
@@ -51,17 +52,20 @@ def test_header_row_and_every_goal_in_its_cells(seed, seed_sheet):
     )
     rows = list(seed_sheet.iter_rows(min_row=top + 1, values_only=True))
     assert len(rows) == len(goals) == 42
+    page_starts = {brk.id + 1 for brk in seed_sheet.row_breaks.brk}
     department = None
-    for goal, (name, number, category, text, result) in zip(goals, rows, strict=True):
-        if goal.department.name != department:
-            assert name == goal.department.name
+    for row, (goal, (name, number, category, text, result)) in enumerate(
+        zip(goals, rows, strict=True), top + 1
+    ):
+        if goal.department.name != department or row in page_starts:
+            assert name == goal.department.name  # again on a new printed page
             department = goal.department.name
         else:
             assert name is None  # covered by the merge above
         assert number == goal.number
         assert category == (goal.category.name if goal.category else None)
         assert text == goal.text
-        assert result is None
+        assert result == "未提出"  # 実施中, nothing handed in yet
 
 
 def test_each_department_is_merged_over_its_rows(seed, seed_sheet):
@@ -69,14 +73,19 @@ def test_each_department_is_merged_over_its_rows(seed, seed_sheet):
     merged = {
         str(r) for r in seed_sheet.merged_cells.ranges if r.min_col == r.max_col == 1 and r.min_row > top
     }
+    page_starts = {brk.id + 1 for brk in seed_sheet.row_breaks.brk}
     expected, row = set(), top + 1
     for part in build_layout(seed).parts:
-        if len(part.rows) > 1:
-            expected.add(f"A{row}:A{row + len(part.rows) - 1}")
-        row += len(part.rows)
+        blocks = [[]]
+        for _ in part.rows:
+            if row in page_starts and blocks[-1]:
+                blocks.append([])  # a new printed page: the department's name again
+            blocks[-1].append(row)
+            row += 1
+        expected.update(f"A{block[0]}:A{block[-1]}" for block in blocks if len(block) > 1)
     assert merged == expected
-    assert "A12:A13" in merged  # 危機管理担当, two goals
-    assert "A14:A16" in merged  # 総務課, three goals
+    assert "A13:A14" in merged  # 危機管理担当, two goals (below the legend and the header)
+    assert "A15:A16" in merged and 17 in page_starts  # 総務課, three goals: two, then a new page
 
 
 def test_print_setup(seed_sheet):
@@ -123,6 +132,7 @@ def test_results_with_level_in_the_last_column(seed):
     goal.achievement = AchievementLevel.objects.get(number=1)
     goal.result = "説明資料を改訂し、窓口での案内時間を短縮した。"
     goal.save()
+    hand_in(seed)
     sheet = read(render_xlsx(build_layout(seed)))
     values = [row[4] for row in sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True)]
     assert "1 目標を大きく上回って達成\n説明資料を改訂し、窓口での案内時間を短縮した。" in values
@@ -133,6 +143,7 @@ def test_results_with_level_in_the_last_column(seed):
 def test_text_that_looks_like_a_formula_stays_text(seed, text):
     department = Department.objects.get(ward=seed.ward, name="衛生課")
     Goal.objects.create(sheet=seed, department=department, number="9", order=9, text=text, result=text)
+    hand_in(seed, "衛生課")
     content = render_xlsx(build_layout(seed, department))
     sheet = read(content)
     cells = next(row for row in sheet.iter_rows(min_row=header_row(sheet) + 1) if row[1].value == "9")

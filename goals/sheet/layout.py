@@ -4,26 +4,55 @@ This module is the one place that knows what the official sheet shows and in
 which order: the title (令和 fiscal year), the issuing office, the ward's
 service policy (①–④), the goals table with its column headers, one row per
 goal and the department cell spanning that department's rows, and the last
-column holding the achievement level and the result (empty, for handwriting,
-until they exist). The renderers (templates/goals/sheet_print.html, pdf.py,
-xlsx.py) only draw this structure; none of them orders, groups or labels.
+column holding the achievement level and the result. It also decides what
+the sheet says about itself (a working copy 作成中（案） before 確定, 確定 with
+the date of locking after), which results count (only those a department
+handed in: its report is 提出済 or 確認済; a returned report is a draft again),
+the mark in the result cells of a department that has not handed its results
+in (from 実施中 on; in 計画 the cells stay empty, for handwriting), the
+achievement level's label and the scale's legend, and how a goal too long for
+one page is cut into pieces that each repeat department, number and 区分. The
+renderers (templates/goals/sheet_print.html, pdf.py, workbook.py) only draw
+this structure; none of them orders, groups, filters or labels.
 
-Building a layout takes a constant number of queries (departments, goals,
-policies) whatever the sheet's size.
+Building a layout takes a constant number of queries (departments with their
+report's status, goals, policies, achievement levels, and the sheet's history
+once it is 確定) whatever the sheet's size.
 """
 
 import re
 from dataclasses import dataclass, replace
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from departments.models import Department
 from goals.lib.text import plain
 from goals.lib.wareki import date_label
-from goals.models import DepartmentReport, Goal, Sheet
-from goals.sheet.vocabulary import GOALS_HEADING, HEADERS, POLICY_HEADING
+from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
+from goals.sheet.vocabulary import (
+    ACHIEVEMENT_PREFIX,
+    CONFIRMED_ONLY_FILENAME,
+    CONFIRMED_ONLY_NOTE,
+    CONTINUED_MARK,
+    DRAFT_MARK,
+    FINAL_MARK,
+    GOALS_HEADING,
+    HEADERS,
+    LEGEND_HEADING,
+    NOT_SUBMITTED_MARK,
+    POLICY_HEADING,
+    RETURNED_MARK,
+    draft_statement,
+    final_statement,
+)
+
+Status = DepartmentReport.Status
+# A department's results count on the sheet once it handed them in. 差戻し is
+# not among them: the report came back to the department to be changed, so
+# what it holds is a draft again, whatever it held when it was handed in.
+HANDED_IN = frozenset({Status.SUBMITTED, Status.CONFIRMED})
 
 # Share of the table's width per column, in percent, in HEADERS order. The
 # PDF, the print view and the workbook all size their columns from these.
@@ -40,12 +69,38 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """What the sheet is: a working copy (作成中（案）) or the locked record (確定)."""
+
+    final: bool
+    mark: str
+    text: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.mark}　{self.text}"
+
+
+@dataclass(frozen=True)
+class Level:
+    number: int
+    label: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.number} {self.label}"
+
+
+@dataclass(frozen=True)
 class GoalRow:
     """One row of the goals table.
 
     `department_rowspan` is the number of rows the department cell spans on
     the row that carries it, and 0 on the rows it covers (the official sheet
-    merges a department's cells vertically).
+    merges a department's cells vertically). `level` and `result` are empty
+    unless the department handed its results in; `mark` then says why
+    (未提出). `piece` counts the pages a goal too long for one page runs on:
+    the pieces after the first are `continued`.
     """
 
     index: int
@@ -55,12 +110,34 @@ class GoalRow:
     number: str
     category: str
     text: str
-    achievement: str
+    level: Level | None
     result: str
+    mark: str = ""
+    status: str = ""
+    piece: int = 0
+
+    @property
+    def continued(self) -> bool:
+        return self.piece > 0
+
+    @property
+    def continued_mark(self) -> str:
+        return CONTINUED_MARK if self.continued else ""
+
+    @property
+    def number_label(self) -> str:
+        return f"{self.number}{CONTINUED_MARK}" if self.continued and self.number else self.number
+
+    @property
+    def achievement(self) -> str:
+        """The level as printed: 「達成度：2 目標を上回って達成」 (never a bare number beside 番号)."""
+        return f"{ACHIEVEMENT_PREFIX}{self.level.text}" if self.level else ""
 
     @property
     def result_cell(self) -> str:
-        """The last column as one text: the level on its own first line, then the result."""
+        """The last column as printed: the mark, or the level on its own first line, then the result."""
+        if self.mark:
+            return self.mark
         return "\n".join(part for part in (self.achievement, self.result) if part)
 
 
@@ -73,6 +150,11 @@ class DepartmentPart:
     rows: tuple[GoalRow, ...]
     continued: bool = False
     starts_page: bool = False
+
+    @property
+    def label(self) -> str:
+        """The department cell: its name, with （続き） where it runs on from an earlier page."""
+        return f"{self.name}{CONTINUED_MARK}" if self.continued else self.name
 
 
 @dataclass(frozen=True)
@@ -89,10 +171,21 @@ class SheetLayout:
     column_widths: tuple[int, ...]
     parts: tuple[DepartmentPart, ...]
     department: str = ""
+    phase: str = ""
+    statement: Statement = Statement(False, DRAFT_MARK, "")
+    legend_heading: str = LEGEND_HEADING
+    legend: tuple[Level, ...] = ()
+    selection_note: str = ""
+    confirmed_only: bool = False
 
     @property
     def rows(self) -> list[GoalRow]:
         return [row for part in self.parts for row in part.rows]
+
+    @property
+    def legend_line(self) -> str:
+        """The legend on one line: 「達成度の凡例　1 目標を大きく上回って達成　2 …」."""
+        return "　".join((self.legend_heading, *(level.text for level in self.legend)))
 
     @property
     def departments(self) -> list[DepartmentPart]:
@@ -101,25 +194,48 @@ class SheetLayout:
 
     def filename(self, extension: str) -> str:
         """令和7年度向上指針取組シート_幸区.pdf, …_幸区_総務課.pdf for one department."""
-        stem = "_".join(filter(None, (self.title, self.ward, self.department)))
+        only = CONFIRMED_ONLY_FILENAME if self.confirmed_only else ""
+        stem = "_".join(filter(None, (self.title, self.ward, self.department, only)))
         return f"{_UNSAFE_IN_FILENAME.sub('_', stem)}.{extension}"
 
-    def paged_at(self, page_starts, restarts=()) -> "SheetLayout":
+    def split_rows(self, pieces: dict[int, list[tuple[str, str]]]) -> "SheetLayout":
+        """The same layout with each row of `pieces` cut into one row per (goal text, result) piece.
+
+        A goal too long for one page runs on to the next as a row of its own
+        that repeats department, number and 区分 (its number marked （続き）):
+        a row split by the renderer would leave those cells blank there. The
+        level is printed with the first piece. Rows are numbered again.
+        """
+        if not pieces:
+            return self
+        parts, index = [], 0
+        for part in self.parts:
+            rows = []
+            for row in part.rows:
+                cut = pieces.get(row.index) or [(row.text, row.result)]
+                for number, (text, result) in enumerate(cut):
+                    level = row.level if number == 0 else None
+                    rows.append(
+                        replace(row, index=index, text=text, result=result, level=level, piece=number)
+                    )
+                    index += 1
+            parts.append(_part(part.id, part.name, rows, part.continued, part.starts_page))
+        return replace(self, parts=tuple(parts))
+
+    def paged_at(self, page_starts) -> "SheetLayout":
         """The same layout with a page starting at each row of `page_starts`.
 
         A department whose rows run on to a new page gets its cell again
         there, spanning its rows on that page (WeasyPrint, like browsers,
-        does not repeat a cell that spans rows across a page break). At
-        `restarts` the cell is repeated without a page break (after a row
-        taller than a page, which the renderer splits).
+        does not repeat a cell that spans rows across a page break), marked
+        （続き）.
         """
         starts = set(page_starts)
-        cuts = starts | set(restarts)
         parts = []
         for part in self.parts:
             pieces = [[]]
             for row in part.rows:
-                if row.index in cuts and pieces[-1]:
+                if row.index in starts and pieces[-1]:
                     pieces.append([])
                 pieces[-1].append(row)
             for number, piece in enumerate(pieces):
@@ -140,42 +256,97 @@ def departments_on(sheet: Sheet):
     )
 
 
-def build_layout(sheet: Sheet, department: Department | None = None) -> SheetLayout:
-    """The whole sheet, or one department's part of it (the ward is read from `sheet.ward`)."""
-    departments = [department] if department else list(departments_on(sheet))
-    goals = Goal.objects.filter(sheet=sheet).select_related("category", "achievement")
-    if department:
-        goals = goals.filter(department=department)
-    goals = goals.order_by("department_id", "order", "pk")
+def build_layout(
+    sheet: Sheet, department: Department | None = None, *, departments=None, confirmed_only: bool = False
+) -> SheetLayout:
+    """The whole sheet, one department's part, or several departments' parts.
+
+    `confirmed_only` keeps the departments whose report 総務課 has confirmed
+    (確認済). The ward is read from `sheet.ward`.
+    """
+    chosen = [department] if department else list(departments or ())
+    query = departments_on(sheet).annotate(
+        report_status=Subquery(
+            DepartmentReport.objects.filter(sheet=sheet, department=OuterRef("pk")).values("status")[:1]
+        )
+    )
+    if chosen:
+        query = query.filter(pk__in=[d.pk for d in chosen])
+    if confirmed_only:
+        query = query.filter(report_status=Status.CONFIRMED)
+    shown = list(query)
+    goals = Goal.objects.filter(sheet=sheet, department__in=[d.pk for d in shown])
+    goals = goals.select_related("category", "achievement").order_by("department_id", "order", "pk")
     goals_by_department = {key: list(group) for key, group in groupby(goals, key=lambda g: g.department_id)}
+    results_due = sheet.phase != Sheet.Phase.PLANNING
     parts, index = [], 0
-    for dept in departments:
+    for dept in shown:
         rows = []
         for goal in goals_by_department.get(dept.pk) or [None]:
-            rows.append(_row(index, dept, goal))
+            rows.append(_row(index, dept, goal, dept.report_status or Status.NOT_STARTED, results_due))
             index += 1
         parts.append(_part(dept.pk, plain(dept.name), rows))
+    output_date = date_label(timezone.localdate())
     return SheetLayout(
         ward=sheet.ward.name,
         fiscal_year=sheet.fiscal_year,
         title=sheet.title,
         issuer=sheet.ward.office_name,
-        output_date=date_label(timezone.localdate()),
+        output_date=output_date,
         policy_heading=POLICY_HEADING,
         policies=tuple(Policy(p.marker, plain(p.text)) for p in sheet.policies.all()),
         goals_heading=GOALS_HEADING,
         headers=HEADERS,
         column_widths=COLUMN_WIDTHS,
         parts=tuple(parts),
-        department=department.name if department else "",
+        department=_selection_name([plain(d.name) for d in shown]) if chosen else "",
+        phase=sheet.get_phase_display(),
+        statement=_statement(sheet, output_date, CONFIRMED_ONLY_NOTE if confirmed_only else ""),
+        legend=tuple(Level(level.number, plain(level.label)) for level in AchievementLevel.objects.all()),
+        selection_note=CONFIRMED_ONLY_NOTE if confirmed_only else "",
+        confirmed_only=confirmed_only,
     )
 
 
-def _row(index: int, department: Department, goal: Goal | None) -> GoalRow:
+def _selection_name(names: list[str]) -> str:
+    """総務課; 総務課・企画課・衛生課; 総務課ほか4部署."""
+    if len(names) <= 3:
+        return "・".join(names)
+    return f"{names[0]}ほか{len(names) - 1}部署"
+
+
+def _statement(sheet: Sheet, output_date: str, note: str) -> Statement:
+    note = f"。{note}" if note else ""
+    if sheet.phase != Sheet.Phase.CLOSED:
+        return Statement(False, DRAFT_MARK, draft_statement(sheet.get_phase_display(), output_date) + note)
+    closed_at = closed_on(sheet)
+    closed = date_label(timezone.localdate(closed_at)) if closed_at else ""
+    return Statement(True, FINAL_MARK, final_statement(closed, output_date) + note)
+
+
+def closed_on(sheet: Sheet):
+    """When the sheet last became 確定, from its history (one query); None if the history does not say."""
+    closed_at = None
+    history = sheet.history.order_by("-history_date", "-history_id").values_list("phase", "history_date")
+    for phase, when in history:
+        if phase != Sheet.Phase.CLOSED:
+            break
+        closed_at = when
+    return closed_at
+
+
+def _row(index: int, department: Department, goal: Goal | None, status: str, results_due: bool) -> GoalRow:
     """A goal's row; a department with no goal yet still gets one empty row."""
+    status_label = Status(status).label
     if goal is None:
-        return GoalRow(index, department.pk, plain(department.name), 0, "", "", "", "", "")
-    level = goal.achievement
+        return GoalRow(
+            index, department.pk, plain(department.name), 0, "", "", "", None, "", "", status_label
+        )
+    handed_in = status in HANDED_IN
+    level = goal.achievement if handed_in else None
+    mark = ""
+    if results_due and not handed_in:
+        mark = RETURNED_MARK if status == Status.RETURNED else NOT_SUBMITTED_MARK
     # Every output reads this layout: text is made printable here, once (goals.text).
     return GoalRow(
         index=index,
@@ -185,8 +356,10 @@ def _row(index: int, department: Department, goal: Goal | None) -> GoalRow:
         number=plain(goal.number),
         category=plain(goal.category.name) if goal.category else "",
         text=plain(goal.text),
-        achievement=f"{level.number} {plain(level.label)}" if level else "",
-        result=plain(goal.result),
+        level=Level(level.number, plain(level.label)) if level else None,
+        result=plain(goal.result) if handed_in else "",
+        mark=mark,
+        status=status_label,
     )
 
 

@@ -7,16 +7,25 @@ there (SheetLayout.paged_at), and the drawn pages are checked through their
 anchors (every row has an id). If a page would still open inside a
 department without its cell, the breaks are measured on a plain rendering
 and the sheet is drawn again.
+
+The PDF is tagged (a structure tree: headings, the goals table with its
+header cells, rows in reading order; language ja) and carries the sheet's own
+metadata (Title, Author = the issuing office, Subject, creation date). Two
+variants: PDF/UA-1 for handing out and publishing, PDF/A-3a for keeping as
+the record (fonts embedded, an sRGB output intent, XMP metadata), chosen by
+settings.SHEET_PDF_VARIANT or per download.
 """
 
 import gc
+import warnings
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import PagePlan, plan_pages
@@ -26,6 +35,11 @@ TEMPLATE = "goals/sheet_print.html"
 # Links in the document resolve under this base; only static files are served from it.
 BASE_URL = "https://kojo-shishin.invalid/"
 MEASURED_PASSES = 3
+# The variants a sheet may be drawn in: what each is for, as the download offers it.
+VARIANTS = {
+    "pdf/ua-1": "PDF/UA-1（アクセシブル・配布用）",
+    "pdf/a-3a": "PDF/A-3a（長期保存用）",
+}
 CONTENT_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".png": "image/png", ".svg": "image/svg+xml"}
 
 
@@ -61,9 +75,37 @@ def _static_path(name: str) -> str | None:
         return None
 
 
-def render_pdf(layout: SheetLayout) -> bytes:
+def render_pdf(layout: SheetLayout, variant: str | None = None) -> bytes:
+    variant = variant or settings.SHEET_PDF_VARIANT
+    if variant not in VARIANTS:
+        raise ImproperlyConfigured(
+            f"PDF の形式「{variant}」には対応していません。{'、'.join(VARIANTS)} のいずれかを指定してください。"
+        )
     with collector_paused():
-        return render_document(layout).write_pdf()
+        document = render_document(layout)
+        _set_metadata(document.metadata, layout)
+        with warnings.catch_warnings():
+            # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
+            # to be closed by the garbage collector, which warns.
+            warnings.filterwarnings(
+                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+            )
+            return document.write_pdf(pdf_variant=variant, pdf_tags=True)
+
+
+def _set_metadata(metadata, layout: SheetLayout) -> None:
+    """The document's own title and office, not the web page's (whose title ends in ｜向上指針)."""
+    part = f"（{layout.department}）" if layout.department else ""
+    metadata.title = f"{layout.title}{part} {layout.ward}"
+    metadata.authors = [layout.issuer]
+    metadata.description = (
+        f"{layout.ward}の{layout.policy_heading}と{layout.goals_heading}"
+        f"（{layout.statement.mark}：{layout.statement.text}）"
+    )
+    metadata.keywords = [layout.title, layout.ward, layout.statement.mark]
+    metadata.generator = "kojo_shishin"
+    metadata.created = metadata.modified = timezone.localtime().isoformat(timespec="seconds")
+    metadata.lang = "ja"
 
 
 @contextmanager
@@ -88,7 +130,7 @@ def render_document(layout: SheetLayout):
     """The laid-out pages (a weasyprint Document), every page opening with its department cell."""
     plan = plan_pages(layout)
     planned = plan.apply(layout)
-    document = _render(planned, plan.tall)
+    document = _render(planned)
     if not pages_lacking_department(planned, document):
         return document
     return _render_measured(layout, plan)
@@ -107,10 +149,11 @@ def rows_per_page(document) -> list[list[int]]:
 
 def _render_measured(layout: SheetLayout, plan: PagePlan):
     """Render with the renderer's own breaks, then cut the departments where pages opened."""
+    cut = layout.split_rows(plan.pieces)
     starts = set()
     for _ in range(MEASURED_PASSES):
-        paged = layout.paged_at(starts, plan.restarts)
-        document = _render(paged, plan.tall)
+        paged = cut.paged_at(starts)
+        document = _render(paged)
         missing = pages_lacking_department(paged, document)
         if not missing:
             break
@@ -136,10 +179,10 @@ class MissingResource(RuntimeError):
     pass
 
 
-def _render(layout: SheetLayout, tall_rows=frozenset()):
-    """Lay out the pages; `tall_rows`, taller than a page, may be split (the others may not)."""
+def _render(layout: SheetLayout):
+    """Lay out the pages (rows are not split: a goal longer than a page comes in pieces)."""
     try:
-        html = render_to_string(TEMPLATE, {"layout": layout, "tall_rows": tall_rows})
+        html = render_to_string(TEMPLATE, {"layout": layout})
     except ValueError as error:
         # ManifestStaticFilesStorage (production) knows no file before collectstatic has run.
         raise MissingResource(

@@ -39,11 +39,11 @@ class PdfHelperFailed(RuntimeError):
     pass
 
 
-def render_pdf(layout) -> bytes:
+def render_pdf(layout, variant: str | None = None) -> bytes:
     if not settings.PDF_HELPER_PROCESS:
-        return _draw(layout)
+        return _draw(layout, variant)
     try:
-        return _helper().submit(_draw, layout).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+        return _helper().submit(_draw, layout, variant).result(timeout=settings.PDF_TIMEOUT_SECONDS)
     except BrokenProcessPool:
         _discard()
         raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
@@ -59,10 +59,10 @@ def helper_niceness() -> int:
     return _helper().submit(os.nice, 0).result(timeout=settings.PDF_TIMEOUT_SECONDS)
 
 
-def _draw(layout) -> bytes:
+def _draw(layout, variant=None) -> bytes:
     from goals.sheet.pdf import render_pdf as draw  # WeasyPrint loads only where PDFs are drawn
 
-    return draw(layout)
+    return draw(layout, variant)
 
 
 def _start_helper(parent_pid: int):

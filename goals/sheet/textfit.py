@@ -36,7 +36,26 @@ def count_lines(text: str, width_em: float, narrow: float = 0.5) -> int:
     """Lines `text` takes in a column `width_em` wide (0 for an empty text)."""
     if not text:
         return 0
-    return sum(_paragraph_lines(paragraph, width_em, narrow) for paragraph in text.split("\n"))
+    return sum(len(_paragraph_starts(paragraph, width_em, narrow)) for paragraph in text.split("\n"))
+
+
+def wrap(text: str, width_em: float, narrow: float = 0.5) -> list[str]:
+    """The lines of `text` as count_lines breaks them; a paragraph's last line keeps its "\n".
+
+    Joining the lines gives `text` back exactly, so a text cut between two
+    lines loses no character.
+    """
+    if not text:
+        return []
+    lines = []
+    paragraphs = text.split("\n")
+    for number, paragraph in enumerate(paragraphs):
+        starts = _paragraph_starts(paragraph, width_em, narrow)
+        for start, end in zip(starts, [*starts[1:], len(paragraph)], strict=True):
+            lines.append(paragraph[start:end])
+        if number < len(paragraphs) - 1:
+            lines[-1] += "\n"
+    return lines
 
 
 def _can_break_before(text: str, i: int) -> bool:
@@ -49,8 +68,9 @@ def _can_break_before(text: str, i: int) -> bool:
     return not (char.isascii() and before.isascii())
 
 
-def _paragraph_lines(text: str, width: float, narrow: float) -> int:
-    lines, start, used, last_break = 1, 0, 0.0, None
+def _paragraph_starts(text: str, width: float, narrow: float) -> list[int]:
+    """Where each line of one paragraph starts."""
+    starts, start, used, last_break = [0], 0, 0.0, None
     i = 0
     while i < len(text):
         char = text[i]
@@ -64,5 +84,6 @@ def _paragraph_lines(text: str, width: float, narrow: float) -> int:
         # Overflow: end the line at the last break opportunity, or right
         # here when there is none (a word wider than the column).
         start = last_break if last_break is not None and last_break > start else i
-        lines, used, last_break, i = lines + 1, 0.0, None, start
-    return lines
+        starts.append(start)
+        used, last_break, i = 0.0, None, start
+    return starts

@@ -3,29 +3,44 @@
 What the workbook holds, for people and for programs that read it back
 (the importer recognises columns by their header text):
 
-- One worksheet, 「取組シート」. From the top: the title (令和7年度向上指針取組シート),
-  the issuing office (right-aligned), 「区役所サービス向上方針」 and one row per
-  policy item (「① …」), 「区役所サービス向上目標」, then the goals table.
+- First worksheet, 「取組シート」, the official layout. From the top: the title
+  (令和7年度向上指針取組シート), the issuing office (right-aligned),
+  「区役所サービス向上方針」 and one row per policy item (「① …」),
+  「区役所サービス向上目標」, the legend of the achievement scale on one row
+  (「達成度の凡例　1 目標を大きく上回って達成　2 …」), then the goals table.
 - The goals table's header row holds exactly, in columns A–E:
   部署名 | 番号 | 区分 | 目標及び具体的な取組内容 | 実施結果及び目標の達成度.
   It is the sheet's print title row (repeated on every printed page).
 - One row per goal below it. 部署名 is merged vertically over the
-  department's rows (the value sits in the first row of the merge). 番号 is
+  department's rows on a printed page (the value sits in the first row of
+  the merge); a department running on to the next page starts a new merge
+  there with its name again (the same name: importers join them). 番号 is
   the goal's label as text (「2・3」 is a valid number); 区分 is empty when the
   goal has none; the goal text is exactly as stored.
-- 実施結果及び目標の達成度: empty until results exist. Otherwise, when a level
-  is set, its first line is 「<number> <label>」 (e.g. 「3 目標をほぼ達成」), then a
-  line break and the result text; without a level it is the result text alone.
+- 実施結果及び目標の達成度: only results the department handed in (提出済・確認済).
+  From 実施中 on, a department that has not shows 「未提出」 (「未提出（差戻し中）」
+  after a 差戻し) in its result cells; in 計画 they are empty. A handed-in
+  result with a level: the cell's value starts with the line 「<number> <label>」
+  (e.g. 「3 目標をほぼ達成」), then a line break and the result text; its number
+  format 「"達成度："@」 prints it as 「達成度：3 目標をほぼ達成」. Without a level
+  it is the result text alone.
 - Every text cell is a string cell (data type 's'), even when it starts with
   =, +, - or @ (such cells also carry Excel's quote prefix, so editing them
   keeps them text). Characters XML cannot hold (control characters other
   than tab and line break) are removed; nothing else is changed.
 
+- Second worksheet, 「一覧」: the same goals as a flat table with an autofilter,
+  one row per goal: 区 | 年度 | 部署 | 番号 | 区分 | 目標 | 実施結果 | 達成度 (a
+  number) | 達成度の名称 | 提出状況. 実施結果 and 達成度 are empty unless handed in.
+
 Print setup: A4 landscape, fit to one page wide, the header row repeated,
-「n / N」 page numbers in the footer and the output date. Column widths and row
-heights are computed from the text (East Asian width, goals/sheet/textfit.py) so
-every line shows without manual fixing, up to Excel's limit of 409 points a
-row.
+what the sheet is (作成中（案） or 確定, with the dates) in the page header,
+「n / N」 page numbers and the output date in the footer, and manual page
+breaks between goals planned from the row heights by the PDF's rule
+(goals/sheet/pagination.page_starts), so no printed page opens inside a
+department without its name. Column widths and row heights are computed from
+the text (East Asian width, goals/sheet/textfit.py) so every line shows without
+manual fixing, up to Excel's limit of 409 points a row.
 """
 
 from io import BytesIO
@@ -34,10 +49,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 
 from goals.lib.text import FORMULA_PREFIXES, xml_safe
+from goals.lib.wareki import fiscal_year_label
 from goals.sheet.layout import SheetLayout
+from goals.sheet.pagination import page_starts
 from goals.sheet.textfit import count_lines, text_em
+from goals.sheet.vocabulary import ACHIEVEMENT_PREFIX, FLAT_HEADERS, FLAT_SHEET_TITLE
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE = "取組シート"
@@ -56,6 +75,14 @@ UNIT_PX, EM_PX = 7, FONT_SIZE * 96 / 72
 SAFETY_EM = 1.0
 LINE_PT, CELL_PADDING_PT = FONT_SIZE * 1.35, 4
 MAX_ROW_PT = 409
+# The printed page (A4 landscape less the margins below), in points, and the room
+# kept for Excel's and LibreOffice's own rounding of row heights and scale.
+PAGE_WIDTH_PT = (297 - 25.4 * 0.8) * 72 / 25.4
+PAGE_HEIGHT_PT = (210 - 25.4 * 1.1) * 72 / 25.4
+PAGE_SLACK = 0.94
+# The level's label, printed before the value (which stays what the importer reads).
+LEVEL_FORMAT = f'"{ACHIEVEMENT_PREFIX}"@'
+FLAT_WIDTHS = (8, 11, 18, 6, 10, 60, 60, 7, 24, 10)
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -79,8 +106,10 @@ def render_xlsx(layout: SheetLayout) -> bytes:
     for column, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     header_row = _write_preamble(sheet, layout, sum(widths))
-    _write_goals(sheet, layout, header_row, widths)
+    paged = _paged(sheet, layout, header_row, widths)
+    _write_goals(sheet, paged, header_row, widths)
     _print_setup(sheet, layout, header_row)
+    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
     output = BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -112,8 +141,11 @@ def _height(lines: int) -> float:
     return min(max(lines, 1) * LINE_PT + CELL_PADDING_PT, MAX_ROW_PT)
 
 
-def _set(sheet, row: int, column: int, value: str, font=TEXT, alignment=WRAP_TOP, border=None):
+def _set(sheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
     cell = sheet.cell(row=row, column=column)
+    if isinstance(value, int):
+        cell.value = value
+        value = ""
     value = xml_safe(value)
     if value:
         cell.value = value
@@ -146,7 +178,52 @@ def _write_preamble(sheet, layout: SheetLayout, total_width: float) -> int:
         sheet.row_dimensions[row].height = _height(count_lines(text, _text_em(total_width), 0.5))
         row += 1
     _merged_line(sheet, row + 1, f"■ {layout.goals_heading}", BOLD, Alignment(vertical="center"), last)
-    return row + 2
+    row += 2
+    if layout.legend:
+        _merged_line(sheet, row, layout.legend_line, TEXT, WRAP_TOP, last)
+        sheet.row_dimensions[row].height = _height(
+            count_lines(layout.legend_line, _text_em(total_width), 0.5)
+        )
+        row += 1
+    return row
+
+
+def _result_value(row) -> str:
+    """The mark, or the level's line and the result: what the importer reads back as level and result."""
+    if row.mark:
+        return row.mark
+    return "\n".join(part for part in (row.level.text if row.level else "", row.result) if part)
+
+
+def _row_lines(row, text_ems) -> int:
+    # Measured on the printed text (with 「達成度：」), which is what must fit.
+    values = (row.number, row.category, row.text, row.result_cell)
+    return max(count_lines(v, em, 0.5) for v, em in zip(values, text_ems[1:], strict=True))
+
+
+def print_scale(widths: list[float]) -> int:
+    """The percentage at which Excel prints the table one page wide (fit to width).
+
+    Pages are planned at this scale. A program whose columns come out wider
+    (LibreOffice without Windows fonts measures a column unit a third wider)
+    prints smaller, so its pages have more room than planned, never less.
+    """
+    sheet_pt = sum(width * UNIT_PX + 5 for width in widths) * 0.75
+    return min(100, int(PAGE_WIDTH_PT / sheet_pt * 100))
+
+
+def _paged(sheet, layout: SheetLayout, header_row: int, widths: list[float]) -> SheetLayout:
+    """The layout cut where the printed pages will start, by the PDF's rule on this sheet's heights."""
+    text_ems = [_text_em(width) for width in widths]
+    page = PAGE_HEIGHT_PT * 100 / print_scale(widths) * PAGE_SLACK - _height(1)
+    preamble = sum(sheet.row_dimensions[r].height or 15 for r in range(1, header_row))
+    parts = []
+    for part in layout.parts:
+        heights = [_height(_row_lines(row, text_ems)) for row in part.rows]
+        name = _height(count_lines(part.name, text_ems[0], 0.5))
+        heights[-1] = min(heights[-1] + max(0.0, name - sum(heights)), MAX_ROW_PT)
+        parts.append([(row.index, height) for row, height in zip(part.rows, heights, strict=True)])
+    return layout.paged_at(page_starts(parts, page - preamble, page))
 
 
 def _write_goals(sheet, layout: SheetLayout, header_row: int, widths: list[float]):
@@ -158,14 +235,19 @@ def _write_goals(sheet, layout: SheetLayout, header_row: int, widths: list[float
     row = header_row + 1
     for part in layout.parts:
         first = row
+        if part.starts_page:
+            sheet.row_breaks.append(Break(id=row - 1))
         for goal in part.rows:
-            values = (goal.department, goal.number, goal.category, goal.text, goal.result_cell)
+            values = (goal.department, goal.number, goal.category, goal.text, _result_value(goal))
             for column, value in enumerate(values, 1):
                 if column == 1 and row != first:
                     continue  # merged into the department's first row below
-                _set(sheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER)
-            lines = max(count_lines(v, em, 0.5) for v, em in zip(values[1:], text_ems[1:], strict=True))
-            sheet.row_dimensions[row].height = _height(lines)
+                cell = _set(
+                    sheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER
+                )
+            if goal.level and not goal.mark:
+                cell.number_format = LEVEL_FORMAT
+            sheet.row_dimensions[row].height = _height(_row_lines(goal, text_ems))
             row += 1
         if row - 1 > first:
             sheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
@@ -184,12 +266,58 @@ def _print_setup(sheet, layout: SheetLayout, header_row: int):
     setup = sheet.page_setup
     setup.orientation = sheet.ORIENTATION_LANDSCAPE
     setup.paperSize = sheet.PAPERSIZE_A4
+    # Fit to one page wide, any number tall: manual page breaks are still honoured.
     setup.fitToWidth = 1
     setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.25)
     sheet.print_options.horizontalCentered = True
     sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.oddHeader.left.text = _header_text(layout.statement.mark)
+    sheet.oddHeader.left.font = f"{FONT_NAME},Bold"
+    sheet.oddHeader.right.text = _header_text(layout.statement.text)
     sheet.oddFooter.center.text = "&P / &N"
     sheet.oddFooter.right.text = f"出力日 {layout.output_date}"
     sheet.freeze_panes = f"A{header_row + 1}"
+
+
+def _header_text(text: str) -> str:
+    # 「&」 starts a code in Excel's header and footer language.
+    return text.replace("&", "&&")
+
+
+def _write_flat(sheet, layout: SheetLayout):
+    """One row per goal, each fact in its own column, ready to filter, sort and pivot."""
+    year = fiscal_year_label(layout.fiscal_year)
+    for column, (header, width) in enumerate(zip(FLAT_HEADERS, FLAT_WIDTHS, strict=True), 1):
+        cell = _set(sheet, 1, column, header, BOLD, HEADER_ALIGN, BORDER)
+        cell.fill = HEADER_FILL
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    row = 1
+    for goal in layout.rows:
+        if not (goal.number or goal.text):
+            continue  # a department with no goal yet: nothing to list
+        row += 1
+        level = goal.level
+        values = (
+            layout.ward,
+            year,
+            goal.department,
+            goal.number,
+            goal.category,
+            goal.text,
+            goal.result,
+            level.number if level else "",
+            level.label if level else "",
+            goal.status,
+        )
+        for column, value in enumerate(values, 1):
+            _set(sheet, row, column, value, TEXT, WRAP_TOP, BORDER)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(FLAT_HEADERS))}{row}"
+    sheet.freeze_panes = "A2"
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"

@@ -39,3 +39,12 @@ def phase_steps(sheet):
         {"label": label, "state": state}
         for (_, label), state in zip(sheet.Phase.choices, states, strict=True)
     ]
+
+
+@register.filter
+def draft_mark(report):
+    """「下書き（未提出）」 beside results the official sheet does not print yet (goals/sheet/layout.py)."""
+    from goals.sheet.layout import HANDED_IN
+    from goals.sheet.vocabulary import DRAFT_RESULT_MARK
+
+    return "" if report.status in HANDED_IN else DRAFT_RESULT_MARK

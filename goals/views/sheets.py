@@ -2,10 +2,16 @@
 
 Who may read: anyone who belongs to the sheet's ward (any role) and
 superusers; everyone else gets 404, so the URL tells nothing about what exists.
+
+Query parameters (page, PDF and workbook alike): `status=confirmed` keeps the
+departments 総務課 has confirmed (確認済); `department=<id>` (repeatable) on the
+whole sheet's URLs keeps those departments. The PDF also takes `variant=pdfa`
+(PDF/A-3a, for keeping as the record) or `variant=pdfua` (PDF/UA-1); without
+it, settings.SHEET_PDF_VARIANT.
 """
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -24,14 +30,52 @@ def get_department_on_sheet(sheet: Sheet, department_id: int):
     return get_object_or_404(departments_on(sheet), pk=department_id)
 
 
+PDF_VARIANTS = {"pdfua": "pdf/ua-1", "pdfa": "pdf/a-3a"}
+
+
+def _selection(request, sheet: Sheet) -> dict:
+    """The departments and the confirmed-only filter asked for in the query string; 404 if unknown."""
+    confirmed_only = request.GET.get("status") == "confirmed"
+    ids = request.GET.getlist("department")
+    if not ids:
+        return {"confirmed_only": confirmed_only}
+    if not all(i.isdigit() for i in ids):
+        raise Http404
+    departments = list(departments_on(sheet).filter(pk__in={int(i) for i in ids}))
+    if len(departments) != len(set(ids)):
+        raise Http404
+    return {"departments": departments, "confirmed_only": confirmed_only}
+
+
+def _variant(request) -> str | None:
+    wanted = request.GET.get("variant")
+    if wanted is None:
+        return None
+    if wanted not in PDF_VARIANTS:
+        raise Http404
+    return PDF_VARIANTS[wanted]
+
+
+def _with_query(url: str, request, **extra) -> str:
+    query = request.GET.copy()
+    query.pop("variant", None)
+    for key, value in extra.items():
+        query[key] = value
+    return f"{url}?{query.urlencode()}" if query else url
+
+
 @require_safe
 def sheet(request, ward, year):
     sheet = access.sheet_for_reader(request.user, ward, year)
-    layout = build_layout(sheet)
+    layout = build_layout(sheet, **_selection(request, sheet))
     args = (ward, year)
     links = {
-        "pdf": reverse("goals:sheet_pdf", args=args),
-        "xlsx": reverse("goals:sheet_xlsx", args=args),
+        "pdf": _with_query(reverse("goals:sheet_pdf", args=args), request),
+        "pdf_archive": _with_query(reverse("goals:sheet_pdf", args=args), request, variant="pdfa"),
+        "xlsx": _with_query(reverse("goals:sheet_xlsx", args=args), request),
+        "confirmed_only": None
+        if layout.confirmed_only
+        else _with_query(reverse("goals:sheet", args=args), request, status="confirmed"),
         "departments": [
             (part.name, reverse("goals:department_sheet", args=(*args, part.id)))
             for part in layout.departments
@@ -42,23 +86,31 @@ def sheet(request, ward, year):
 
 @require_safe
 def sheet_pdf(request, ward, year):
-    layout = build_layout(access.sheet_for_reader(request.user, ward, year))
-    return _pdf(request, layout, reverse("goals:sheet", args=(ward, year)))
+    sheet = access.sheet_for_reader(request.user, ward, year)
+    layout = build_layout(sheet, **_selection(request, sheet))
+    return _pdf(request, layout, _with_query(reverse("goals:sheet", args=(ward, year)), request))
 
 
 @require_safe
 def sheet_xlsx(request, ward, year):
-    return _xlsx(build_layout(access.sheet_for_reader(request.user, ward, year)))
+    sheet = access.sheet_for_reader(request.user, ward, year)
+    return _xlsx(build_layout(sheet, **_selection(request, sheet)))
+
+
+def _department_layout(request, ward, year, department_id):
+    sheet = access.sheet_for_reader(request.user, ward, year)
+    confirmed_only = request.GET.get("status") == "confirmed"
+    return build_layout(sheet, get_department_on_sheet(sheet, department_id), confirmed_only=confirmed_only)
 
 
 @require_safe
 def department_sheet(request, ward, year, department_id):
-    sheet = access.sheet_for_reader(request.user, ward, year)
-    layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
+    layout = _department_layout(request, ward, year, department_id)
     args = (ward, year, department_id)
     links = {
-        "pdf": reverse("goals:department_sheet_pdf", args=args),
-        "xlsx": reverse("goals:department_sheet_xlsx", args=args),
+        "pdf": _with_query(reverse("goals:department_sheet_pdf", args=args), request),
+        "pdf_archive": _with_query(reverse("goals:department_sheet_pdf", args=args), request, variant="pdfa"),
+        "xlsx": _with_query(reverse("goals:department_sheet_xlsx", args=args), request),
         "whole_sheet": reverse("goals:sheet", args=(ward, year)),
     }
     return render(request, "goals/sheet_print.html", {"layout": layout, "links": links})
@@ -66,20 +118,19 @@ def department_sheet(request, ward, year, department_id):
 
 @require_safe
 def department_sheet_pdf(request, ward, year, department_id):
-    sheet = access.sheet_for_reader(request.user, ward, year)
-    layout = build_layout(sheet, get_department_on_sheet(sheet, department_id))
+    layout = _department_layout(request, ward, year, department_id)
     return _pdf(request, layout, reverse("goals:department_sheet", args=(ward, year, department_id)))
 
 
 @require_safe
 def department_sheet_xlsx(request, ward, year, department_id):
-    sheet = access.sheet_for_reader(request.user, ward, year)
-    return _xlsx(build_layout(sheet, get_department_on_sheet(sheet, department_id)))
+    return _xlsx(_department_layout(request, ward, year, department_id))
 
 
 def _pdf(request, layout, sheet_page: str):
+    variant = _variant(request)
     try:
-        content = render_pdf(layout)
+        content = render_pdf(layout, variant)
     except PdfHelperFailed as error:
         messages.error(request, str(error))
         return redirect(sheet_page)

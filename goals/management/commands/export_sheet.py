@@ -43,10 +43,31 @@ class Command(BaseCommand):
         parser.add_argument("--ward", required=True, help="区名（例：幸区）")
         parser.add_argument("--year", required=True, help=YEAR_HELP)
         parser.add_argument("--format", required=True, dest="file_format", help="pdf か xlsx")
-        parser.add_argument("--department", help="部署名。指定するとその部署の分だけを書き出します")
+        parser.add_argument(
+            "--department",
+            action="append",
+            help="部署名。指定するとその部署の分だけを書き出します（複数回指定できます）",
+        )
+        parser.add_argument("--confirmed-only", action="store_true", help="確認済の部署だけを載せます")
+        parser.add_argument(
+            "--pdf-variant",
+            choices=["pdf/ua-1", "pdf/a-3a"],
+            help="PDF の形式（省略時は設定 SHEET_PDF_VARIANT。長期保存用は pdf/a-3a）",
+        )
         parser.add_argument("--output", help="書き出すファイル。省略時は標準のファイル名で現在のフォルダへ")
 
-    def handle(self, *args, ward, year, file_format, department=None, output=None, **options):
+    def handle(
+        self,
+        *args,
+        ward,
+        year,
+        file_format,
+        department=None,
+        output=None,
+        confirmed_only=False,
+        pdf_variant=None,
+        **options,
+    ):
         extension = file_format.lower()
         if extension not in RENDERERS:
             raise CommandError(f"形式「{file_format}」には対応していません。pdf か xlsx を指定してください。")
@@ -54,11 +75,11 @@ class Command(BaseCommand):
             self._check_fonts()
         render = import_string(RENDERERS[extension])
         sheet = self._sheet(ward, fiscal_year(year))
-        part = self._department(sheet, department) if department else None
-        layout = build_layout(sheet, part)
+        parts = [self._department(sheet, name) for name in department or ()]
+        layout = build_layout(sheet, departments=parts, confirmed_only=confirmed_only)
         path = Path(output) if output else Path(layout.filename(extension))
         try:
-            content = render(layout)
+            content = render(layout, pdf_variant) if extension == "pdf" else render(layout)
         except RuntimeError as error:  # goals.pdf.MissingResource: a stylesheet it cannot read
             raise CommandError(str(error)) from None
         _write_atomically(path, content)
