@@ -62,9 +62,9 @@ class Grid:
     rows: list[tuple] = field(default_factory=list)  # rows[i] is row i + 1; () for a blank row
     hidden_rows: set[int] = field(default_factory=set)  # 1-based row numbers
     hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
-    formulas: dict[tuple[int, int], str] = field(
-        default_factory=dict
-    )  # (row, column): formula, no saved result
+    # (row, column) → formula: without a saved result, and read from its saved result
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    computed: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def put(self, row: int, values: dict[int, object]) -> None:
         """Row `row` (1-based) holds these values by 0-based column; blank rows are never stored."""
@@ -178,9 +178,16 @@ class XlsxWorkbook(Workbook):
                     target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                     targets[rel.get("Id")] = target
         sheets = {}
-        for event, sheet in _stream(self.archive, "xl/workbook.xml", {f"{_MAIN}sheet"}):
-            if event == "end" and sheet.get(f"{_REL}id") in targets:
-                sheets[sheet.get("name")] = targets[sheet.get(f"{_REL}id")]
+        # Writers that never calculate (openpyxl, XlsxWriter) ask Excel to recalculate on opening and
+        # store no result or a 0: their formula cells have no trustworthy saved value.
+        self.results_saved = True
+        for event, element in _stream(self.archive, "xl/workbook.xml", {f"{_MAIN}sheet", f"{_MAIN}calcPr"}):
+            if event != "end":
+                continue
+            if element.tag == f"{_MAIN}calcPr":
+                self.results_saved = element.get("fullCalcOnLoad") not in ("1", "true")
+            elif element.get(f"{_REL}id") in targets:
+                sheets[element.get("name")] = targets[element.get(f"{_REL}id")]
         return sheets
 
     def names(self):
@@ -251,9 +258,11 @@ class XlsxWorkbook(Workbook):
                 value = raw == "1"
             else:
                 value = _number(raw)
-            if formula is not None and (value is None or kind == "e"):
+            if formula is not None and (value is None or kind == "e" or not self.results_saved):
                 grid.formulas[(row_number, column)] = "=" + (formula.text or "")
                 value = None
+            elif formula is not None:
+                grid.computed[(row_number, column)] = "=" + (formula.text or "")
             if value is not None and value != "":
                 values[column] = value
         return values
@@ -360,6 +369,8 @@ class OdsWorkbook(Workbook):
                 formula = cell.get(f"{_TABLE}formula")
                 if formula and cell.get(f"{_OFFICE}value-type") is None and value is None:
                     grid.formulas[(row_number, column)] = formula.removeprefix("of:")
+                elif formula:
+                    grid.computed[(row_number, column)] = formula.removeprefix("of:")
                 if value is not None and value != "":
                     for offset in range(min(repeat, MAX_COLUMNS - column)):
                         values[column + offset] = value

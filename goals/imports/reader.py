@@ -307,17 +307,7 @@ def _read_table(parsed: ParsedSheet, grid, known_categories) -> None:
                 parsed.hidden_rows.append(row_number)
             continue
         for column in used:
-            formula = grid.formulas.get((row_number, column))
-            if formula is not None:
-                parsed.problems.append(
-                    Problem(
-                        f"計算式「{formula[:40]}」のセルに計算結果が保存されていません。Excel で開いて保存し直すか、"
-                        "値として貼り付けてから選んでください。",
-                        parsed.worksheet,
-                        row_number,
-                        get_column_letter(column + 1),
-                    )
-                )
+            _check_formula(parsed, grid, row, row_number, column)
 
         def cell(key, row=row):
             position = layout.columns.get(key)
@@ -346,6 +336,37 @@ def _read_table(parsed: ParsedSheet, grid, known_categories) -> None:
     if parsed.kind == CSV:
         parsed.notes.append(
             "CSV ファイルのため、非表示の行・列や計算式は区別できません。見えている値をそのまま読みます。"
+        )
+
+
+def _check_formula(parsed: ParsedSheet, grid, row, row_number: int, column: int) -> None:
+    """A formula is read from its saved result; none, or a 0 that is likely stale, stops the import."""
+    where = (parsed.worksheet, row_number, get_column_letter(column + 1))
+    formula = grid.formulas.get((row_number, column))
+    if formula is not None:
+        parsed.problems.append(
+            Problem(
+                f"計算式「{formula[:40]}」のセルに計算結果が保存されていません。Excel で開いて保存し直すか、"
+                "値として貼り付けてから選んでください。",
+                *where,
+            )
+        )
+        return
+    formula = grid.computed.get((row_number, column))
+    if formula is None:
+        return
+    value = cell_text(row[column]) if column < len(row) else ""
+    if value.strip() in ("", "0"):
+        parsed.problems.append(
+            Problem(
+                f"計算式「{formula[:40]}」のセルの保存された結果が「{value or '空欄'}」です。結果が古い可能性があります。"
+                "Excel で開いて計算し直して保存するか、値として貼り付けてから選んでください。",
+                *where,
+            )
+        )
+    else:
+        parsed.warnings.append(
+            Problem(f"計算式「{formula[:40]}」のセルは、保存された結果「{value[:30]}」を読みました。", *where)
         )
 
 
