@@ -76,9 +76,7 @@ def upload(request):
             filename=form.cleaned_data["file"].name,
             worksheet=form.cleaned_data["worksheet"] or None,
         )
-        parsed = form.cleaned_data["parsed"]
-        key = import_store.parsed_key(stored.worksheet, False, known_categories())
-        import_store.save_parsed(stored.token, key, parsed.to_dict())
+        _keep(stored.token, stored.worksheet, False, form.cleaned_data["parsed"])
         return redirect("goals:import_preview", token=stored.token)
     return render(request, "goals/import_upload.html", {"form": form})
 
@@ -94,8 +92,17 @@ def _read(upload, data, worksheet, include_hidden=False) -> ParsedSheet:
         except (KeyError, TypeError):
             pass  # written by an older version: read the file again
     parsed = read_workbook(data, categories, worksheet, include_hidden=include_hidden)
-    import_store.save_parsed(upload.token, key, parsed.to_dict())
+    _keep(upload.token, worksheet, include_hidden, parsed, categories)
     return parsed
+
+
+def _keep(token, worksheet, include_hidden, parsed: ParsedSheet, categories=None) -> None:
+    """Keep a reading under the worksheet asked for and the one read (the confirmation names the latter)."""
+    categories = known_categories() if categories is None else categories
+    for name in {worksheet, parsed.worksheet}:
+        import_store.save_parsed(
+            token, import_store.parsed_key(name, include_hidden, categories), parsed.to_dict()
+        )
 
 
 @require_GET
