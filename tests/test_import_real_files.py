@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 
 from goals.imports.commit import ImportRefused, commit_import
-from goals.imports.grid import MAX_COLUMNS, MAX_ROWS, XlsxWorkbook
+from goals.imports.grid import MAX_COLUMNS, MAX_ROWS, MAX_SCAN_ROWS, XlsxWorkbook
 from goals.imports.plan import CHANGE, CREATE, build_plan
 from goals.imports.reader import WorkbookError, read_workbook
 from goals.models import Category, Goal, Sheet
@@ -279,6 +279,13 @@ def test_one_cell_at_xfd_in_every_row_is_never_materialised(seed):
     assert len(grid.rows) == FIRST_GOAL_ROW  # rows holding only column XFD are blank to us
     parsed = read(data)
     assert [(d.name, [g.number for g in d.goals]) for d in parsed.departments] == [("総務課", ["1"])]
+
+
+def test_far_cells_are_not_scanned_for_ever(seed):
+    data = huge_used_range_workbook(rows=MAX_SCAN_ROWS)
+    with pytest.raises(WorkbookError) as refused:
+        read(data)
+    assert f"（{MAX_SCAN_ROWS + 1}行目に入力があります。" in str(refused.value.problem)
 
 
 def test_content_below_the_last_row_a_sheet_can_hold_is_refused_in_japanese(seed, tmp_path):

@@ -9,7 +9,8 @@ formula cells that carry no saved result.
 Memory is bounded by what a 取組シート can hold, not by the file's used range:
 only the first MAX_COLUMNS columns are ever kept (a cell at column XFD is
 parsed and dropped), blank rows cost nothing, and a sheet with content below
-row MAX_ROWS is refused as too large to be a 取組シート. Readers that build
+row MAX_ROWS (or any cell at all below MAX_SCAN_ROWS, which bounds the time)
+is refused as too large to be a 取組シート. Readers that build
 the whole used range as a dense table (openpyxl pads every row to the last
 column; python-calamine allocates height × width cells, 10 GB for one cell
 at XFD in each of 20,000 rows) are not used for that reason.
@@ -26,6 +27,8 @@ from xml.etree.ElementTree import XMLPullParser
 
 MAX_COLUMNS = 52  # A..AZ: the official sheet has six
 MAX_ROWS = 10_000  # the 10× seed sheet needs under 700
+# Rows with cells only beyond MAX_COLUMNS are skipped, but not forever: parsing them costs time.
+MAX_SCAN_ROWS = 100_000
 CSV_SHEET = "CSV"
 
 XLSX, XLSM, ODS, XLS, CSV = "xlsx", "xlsm", "ods", "xls", "csv"
@@ -224,6 +227,8 @@ class XlsxWorkbook(Workbook):
                 row_number = int(element.get("r") or row_number + 1)
                 if limit is not None and row_number > limit:
                     break
+                if row_number > MAX_SCAN_ROWS and len(element):
+                    raise too_large(name, row_number)
                 if element.get("hidden") in ("1", "true"):
                     grid.hidden_rows.add(row_number)
                 grid.put(row_number, self._cells(grid, row_number, element))
@@ -344,6 +349,8 @@ class OdsWorkbook(Workbook):
                 column_number += repeat
                 continue
             repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+            if row_number + 1 > MAX_SCAN_ROWS and any(c.get(f"{_OFFICE}value-type") for c in element):
+                raise too_large(name, row_number + 1)
             values = self._cells(grid, row_number + 1, element)
             hidden = element.get(f"{_TABLE}visibility") in _HIDDEN
             for offset in range(repeat if values or hidden else 0):
