@@ -268,7 +268,7 @@ def test_a_flat_table_worksheet_is_passed_over_for_the_official_one(seed):
     assert read(data, worksheet="一覧").departments[0].goals[0].text == "平らな表の本文"
 
 
-# --- issue of bounded reading: the used range says nothing about memory -------------------
+# --- bounded reading: the used range says nothing about memory ---------------------------
 
 
 def test_one_cell_at_xfd_in_every_row_is_never_materialised(seed):
