@@ -123,6 +123,9 @@ def test_escape_like_text_typed_by_a_person_stays_as_typed(seed):
     data = xlsxwriter_workbook([["総務課", "1", "共通", "一行目_x000D_二行目", None, None]])
     assert b"_x005F_x000D_" in _shared_strings(data)
     assert plan_for(data).departments[0].goals[0].values["text"] == "一行目_x000D_二行目"
+    # LibreOffice unescapes it on opening and saves the plain text in .ods, which has no such escapes.
+    ods = libreoffice_convert(data, ".xlsx", "ods")
+    assert plan_for(ods).departments[0].goals[0].values["text"] == "一行目_x000D_二行目"
 
 
 def test_hidden_rows_and_columns_are_skipped_listed_and_can_be_included(seed):

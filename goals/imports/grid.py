@@ -86,9 +86,17 @@ class Grid:
 
 
 def decode_text(text: str) -> str:
-    """Excel's _xHHHH_ escapes (「_x000D_」 for a carriage return) decoded; every line break as \\n."""
+    """Excel's _xHHHH_ escapes (「_x000D_」 for a carriage return) decoded; every line break as \\n.
+
+    Only the Office Open XML formats escape this way: text from .ods, .xls and CSV goes through
+    line_breaks() alone, so a typed 「_x000D_」 stays as typed there.
+    """
     if "_x" in text:
         text = _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    return line_breaks(text)
+
+
+def line_breaks(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -304,7 +312,7 @@ def _ods_value(cell):
         return cell.get(f"{_OFFICE}boolean-value") == "true"
     paragraphs = [_ods_paragraph(p) for p in cell if p.tag in (f"{_TEXT}p", f"{_TEXT}h")]
     text = "\n".join(paragraphs)
-    return decode_text(text) if text else None
+    return line_breaks(text) if text else None
 
 
 class OdsWorkbook(Workbook):
@@ -413,7 +421,7 @@ class XlsWorkbook(Workbook):
             values = {}
             for column, cell in enumerate(sheet.row_slice(index, 0, min(sheet.row_len(index), MAX_COLUMNS))):
                 if cell.ctype == xlrd.XL_CELL_TEXT:
-                    value = decode_text(cell.value)
+                    value = line_breaks(cell.value)
                 elif cell.ctype == xlrd.XL_CELL_NUMBER:
                     value = _number(repr(cell.value))
                 elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
@@ -469,6 +477,6 @@ class CsvWorkbook(Workbook):
         for index, row in enumerate(csv.reader(io.StringIO(self.text, newline=""), dialect), 1):
             if limit is not None and index > limit:
                 break
-            values = {c: decode_text(v) for c, v in enumerate(row[:MAX_COLUMNS]) if v.strip()}
+            values = {c: line_breaks(v) for c, v in enumerate(row[:MAX_COLUMNS]) if v.strip()}
             grid.put(index, values)
         return grid
