@@ -23,6 +23,8 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
   # qpdf --check validates the sheet PDFs (tests/test_sheet_record.py).
   command -v qpdf >/dev/null || missing+=(qpdf)
+  # Import tests convert workbooks to .xls and .ods with LibreOffice, as offices make them.
+  command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
   # Browser tests: Debian's Chromium (Playwright's own download cannot work on a closed network),
   # Java for the Nu HTML checker, npm to vendor axe-core and vnu-jar.
   command -v chromium >/dev/null || missing+=(chromium)

@@ -159,12 +159,43 @@ def test_admin_xlsx_import_refuses_unsafe_files_in_japanese(admin_client_, make,
     assert web_dump() == before
 
 
-def test_shift_jis_csv_gets_a_message_about_the_encoding(admin_client_):
-    out = io.StringIO()
-    csv.writer(out).writerows([GOAL_COLUMNS, ["幸区", "2025", "総務課", "1", "1", "共通", "本文", "", ""]])
-    upload = SimpleUploadedFile("goals.csv", out.getvalue().encode("cp932"), content_type="text/csv")
+def confirm_admin_import(client, preview):
+    confirm_form = preview.context["confirm_form"]
+    return client.post(
+        reverse("admin:goals_goal_process_import"),
+        {name: confirm_form[name].value() for name in confirm_form.fields},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "utf-8", "utf-8-sig"])
+def test_csv_in_cp932_or_utf8_with_full_width_numbers_updates_the_same_goal(admin_client_, encoding):
+    """Japanese Excel's plain 「CSV」 is CP932 with CRLF; 「１」 and 「３」 typed full-width are goal 1 and level 3."""
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(
+        [
+            GOAL_COLUMNS,
+            ["幸区", "２０２５", "総務課", "１", "1", "共通", "髙橋の窓口～改善", "実施した", "３"],
+        ]
+    )
+    upload = SimpleUploadedFile("goals.csv", out.getvalue().encode(encoding), content_type="text/csv")
+    preview = admin_import(admin_client_, upload)
+    assert preview.status_code == 200 and "confirm_form" in preview.context, preview.content.decode()[-3000:]
+    confirm_admin_import(admin_client_, preview)
+    goal = Goal.objects.get(department__name="総務課", number="1", sheet__fiscal_year=2025)
+    assert (goal.text, goal.result, goal.achievement.number) == ("髙橋の窓口～改善", "実施した", 3)
+    assert Goal.objects.count() == 42  # updated, not added beside goal 1
+    assert not Goal.objects.filter(number="１").exists()
+
+
+def test_csv_in_no_known_encoding_gets_a_message_about_the_encoding(admin_client_):
+    upload = SimpleUploadedFile(
+        "goals.csv", "区,年度\n".encode() + b"\x82\xa0\xff\xfe\x85", content_type="text/csv"
+    )
+    before = web_dump()
     page = admin_import(admin_client_, upload)
-    assert "「CSV UTF-8（コンマ区切り）」で保存してください" in page.content.decode()
+    assert "CSV の文字コードを読み取れません。" in page.content.decode()
+    assert web_dump() == before
 
 
 def test_xlsx_export_imports_back_unchanged(admin_client_):

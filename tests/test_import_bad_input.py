@@ -24,13 +24,13 @@ MB = 1024 * 1024
 
 FILE_CASES = {
     "not a workbook": (
-        lambda: "部署名,目標\n総務課,本文\n".encode(),
-        "Excel ブック（.xlsx）ではありません。",
+        lambda: b"\x89PNG\r\n\x1a\n" + bytes(64),
+        "取組シートのファイルではありません。",
     ),
     "password-protected": (encrypted_workbook, "パスワードで保護されたブックは読み込めません。"),
-    "old .xls": (
+    "corrupt .xls": (
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096),
-        "古い形式の Excel ファイル（.xls）",
+        "ブックが壊れているため読み込めません。",
     ),
     "corrupt: cut short": (truncated_workbook, "ブックが壊れているため読み込めません。"),
     "corrupt: broken XML": (broken_xml_workbook, "ブックが壊れているため読み込めません。"),

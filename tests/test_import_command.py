@@ -163,7 +163,9 @@ def test_commit_is_all_or_nothing(bare_ward, monkeypatch):
 def test_department_row_without_goals_keeps_the_department_on_the_sheet(seed, tmp_path):
     """Our export gives a department with no goal yet one empty row; importing it keeps that department."""
     rows = [["総務課", "1", "共通", "本文", "", ""], ["新設課", None, None, None, None, None]]
-    output = run(write(tmp_path, small_workbook(rows)), ward="幸区", year=2026, create_missing=True)
+    output = run(
+        write(tmp_path, small_workbook(rows)), ward="幸区", year=2026, create_missing=True, confirm=True
+    )
     assert "シート「取組シート」：2部署・1目標" in output
     sheet = seed.ward.sheets.get(fiscal_year=2026)
     assert sorted(sheet.reports.values_list("department__name", flat=True)) == ["新設課", "総務課"]

@@ -55,8 +55,8 @@ def test_reimporting_the_same_workbook_changes_nothing(bare_ward):
     assert not plan.writes_anything and not plan.problems
 
 
-def test_title_year_and_office_are_read_and_a_different_target_is_noted(bare_ward):
+def test_title_year_and_office_are_read_and_a_different_target_needs_confirmation(bare_ward):
     parsed = read_workbook(build_seed_workbook(Layout()), Category.objects.values_list("name", flat=True))
     assert (parsed.title_year, parsed.office_name) == (2025, "幸区役所")
     plan = build_plan(parsed, "幸区", 2026)
-    assert "ブックの表題は令和7年度ですが、令和8年度として読み込みます。" in plan.notes
+    assert "ブックの表題は令和7年度ですが、令和8年度の取組シートに読み込みます。" in plan.confirmations

@@ -1,34 +1,69 @@
 """Flat import/export in the admin (django-import-export): formats and the admin base class.
 
-- CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
-  UTF-8 as Shift_JIS and shows garbage.
-- XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb)
-  before openpyxl opens it, and written like the sheet export (goals/sheet/workbook.py)
-  writes text: a goal beginning with 「=」 must not become a formula in someone's Excel.
+- CSV is written with a UTF-8 byte order mark, without which Japanese Excel
+  reads UTF-8 as Shift_JIS and shows garbage; it is read in UTF-8 with or
+  without the mark, or in CP932 (what Japanese Excel's plain 「CSV」 saves).
+- XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb) and
+  read through the same bounded reader (goals/imports/grid.py), and written like
+  the sheet export (goals/sheet/workbook.py) writes text: a goal beginning with
+  「=」 must not become a formula in someone's Excel.
 - JSON as the library writes it.
 """
 
 from io import BytesIO
 
 import openpyxl
+import tablib
 from django.conf import settings
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from goals.imports.safety import WorkbookRejected, check_workbook_bytes, megabytes
+from goals.imports.grid import CSV, GridError, decode_csv, open_workbook
+from goals.imports.safety import NOT_A_WORKBOOK, WorkbookRejected, check_workbook_bytes, megabytes
 from goals.lib.text import FORMULA_PREFIXES, xml_safe
 
 
 class CSVWithBOM(base_formats.CSV):
+    # Read as bytes, so the encoding is found from the file rather than assumed.
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = decode_csv(in_stream)
+            except GridError as error:
+                raise WorkbookRejected(str(error)) from None
+        return super().create_dataset(in_stream, **kwargs)
+
     def export_data(self, dataset, **kwargs):
         return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
 class CheckedXLSX(base_formats.XLSX):
     def create_dataset(self, in_stream):
-        check_workbook_bytes(in_stream)
-        return super().create_dataset(in_stream)
+        kind = check_workbook_bytes(in_stream, text_allowed=False)
+        if kind == CSV:
+            raise WorkbookRejected(NOT_A_WORKBOOK)
+        try:
+            book = open_workbook(in_stream, kind)
+            grid = book.grid(book.names()[0])
+        except GridError as error:
+            raise WorkbookRejected(str(error)) from None
+        rows = [row for row in grid.rows if any(v not in (None, "") for v in row)]
+        dataset = tablib.Dataset()
+        if rows:
+            width = max(len(row) for row in rows)
+            dataset.headers = [str(v) if v is not None else "" for v in rows[0]] + [""] * (
+                width - len(rows[0])
+            )
+            for row in rows[1:]:
+                dataset.append(list(row) + [None] * (width - len(row)))
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         book = openpyxl.Workbook()

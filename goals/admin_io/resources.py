@@ -1,4 +1,10 @@
-"""Flat import/export of goals for the admin (django-import-export)."""
+"""Flat import/export of goals for the admin (django-import-export).
+
+Numbers are matched as in the sheet importer: 「１」 in the file updates goal 「1」
+(NFKC and spaces), and the stored number keeps the ward's own style.
+"""
+
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
@@ -7,6 +13,7 @@ from import_export.widgets import CharWidget, ForeignKeyWidget, IntegerWidget
 from departments.models import Department, Ward
 from departments.resources import WARD_COLUMN
 from goals.imports.reader import cell_text
+from goals.lib.cells import number_key
 from goals.lib.wareki import fiscal_year_label
 from goals.models import (
     FIRST_FISCAL_YEAR,
@@ -81,6 +88,7 @@ class GoalResource(resources.ModelResource):
         errors = self.checks.errors(row, kwargs.get("row_number"))
         if errors:
             raise ValidationError(errors)
+        self.checks.normalize(row)
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
@@ -99,7 +107,22 @@ class GoalRowChecks:
         self.departments = set(Department.objects.values_list("ward__name", "name"))
         self.categories = set(Category.objects.values_list("name", flat=True))
         self.levels = {str(n): n for n in AchievementLevel.objects.values_list("number", flat=True)}
+        self.numbers = {
+            (ward, year, department, number_key(number)): number
+            for ward, year, department, number in Goal.objects.values_list(
+                "sheet__ward__name", "sheet__fiscal_year", "department__name", "number"
+            )
+        }
         self.seen: dict[tuple, int] = {}
+
+    def normalize(self, row) -> None:
+        """A valid row as the lookups need it: the stored goal's own number, the level as a plain digit."""
+        value = {column: cell_text(row.get(column)).strip() for column in row}
+        year = int(float(unicodedata.normalize("NFKC", value["年度"])))
+        key = (value[WARD_COLUMN], year, value["部署名"], number_key(value["番号"]))
+        row["番号"] = self.numbers.get(key, value["番号"])
+        if value.get("達成度"):
+            row["達成度"] = _level_digits(value["達成度"])
 
     def errors(self, row, row_number) -> dict[str, str]:
         value = {column: cell_text(row.get(column)).strip() for column in row}
@@ -126,7 +149,7 @@ class GoalRowChecks:
             errors["表示順"] = f"表示順「{value['表示順']}」は0以上の整数で入力してください。"
         self._check_lookups(value, errors)
         self._check_lengths(row, errors)
-        key = (ward, year, department, number)
+        key = (ward, year, department, number_key(number))
         if not errors and key in self.seen:
             errors["番号"] = (
                 f"部署「{department}」の番号「{number}」が重複しています（行番号 {self.seen[key]} と同じ番号）。"
@@ -137,7 +160,7 @@ class GoalRowChecks:
     @staticmethod
     def _year(raw, errors):
         try:
-            year = int(float(raw))
+            year = int(float(unicodedata.normalize("NFKC", raw)))
         except ValueError:
             errors["年度"] = f"年度「{raw}」は西暦の数字で入力してください（令和7年度なら2025）。"
             return None
@@ -153,7 +176,7 @@ class GoalRowChecks:
         category, level = value.get("区分", ""), value.get("達成度", "")
         if category and category not in self.categories:
             errors["区分"] = f"区分「{category}」は登録されていません。"
-        if level and level.removesuffix(".0") not in self.levels:
+        if level and _level_digits(level) not in self.levels:
             known = "、".join(self.levels) or "なし"
             errors["達成度"] = f"達成度「{level}」はありません。使える達成度の番号：{known}"
 
@@ -169,3 +192,8 @@ class GoalRowChecks:
             )
         if len(result) > RESULT_TEXT_MAX:
             errors["実施結果"] = f"実施結果が長すぎます（{len(result)}文字、上限{RESULT_TEXT_MAX}文字）。"
+
+
+def _level_digits(raw: str) -> str:
+    """「３」, 「3.0」 and 「 3 」 are level 3."""
+    return unicodedata.normalize("NFKC", raw).strip().removesuffix(".0")

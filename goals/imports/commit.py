@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from departments.models import Department
 from goals.imports.plan import CHANGE, CREATE, UNCHANGED, ImportPlan, build_plan
-from goals.imports.reader import ParsedSheet
+from goals.imports.reader import ParsedSheet, Problem
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy, Sheet
 
 CHANGE_REASON = "取組シートの読み込み"
@@ -35,6 +35,10 @@ class MissingNotConfirmed(ImportRefused):
     pass
 
 
+class NotConfirmed(ImportRefused):
+    pass
+
+
 def commit_import(
     parsed: ParsedSheet,
     ward_name: str,
@@ -43,8 +47,14 @@ def commit_import(
     by=None,
     create_missing: bool = False,
     expected_digest: str | None = None,
+    confirmed: bool | None = None,
 ) -> ImportPlan:
-    """Write the workbook's content in one transaction, or raise ImportRefused and write nothing."""
+    """Write the workbook's content in one transaction, or raise ImportRefused and write nothing.
+
+    confirmed: whether the person accepted the plan's confirmations (another year's workbook,
+    results into a sheet in 計画); False refuses a plan that has any. None is for callers
+    that show no confirmations at all (code and tests that import on purpose).
+    """
     with transaction.atomic():
         plan = build_plan(parsed, ward_name, fiscal_year, lock=True)
         if plan.problems:
@@ -56,6 +66,12 @@ def commit_import(
             )
         if plan.has_missing and not create_missing:
             raise MissingNotConfirmed(_missing_message(plan))
+        if plan.confirmations and confirmed is False:
+            raise NotConfirmed(
+                "確認が必要な点があります。内容を確かめ、「確認して読み込む」にチェックを入れてから読み込んでください。"
+                "何も書き込んでいません。",
+                [Problem(text) for text in plan.confirmations],
+            )
         _apply(plan, by)
     return plan
 

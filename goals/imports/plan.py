@@ -8,6 +8,7 @@ A blank 実施結果 or 達成度 in the workbook never erases what someone alre
 typed in the app; goals the workbook does not mention are left as they are.
 """
 
+import difflib
 import hashlib
 import json
 import re
@@ -15,8 +16,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from departments.models import Department, Ward
+from goals.imports.levels import find_in_result
 from goals.imports.reader import ParsedGoal, ParsedSheet, Problem
-from goals.lib.cells import squeeze
+from goals.lib.cells import number_key, squeeze
 from goals.lib.wareki import date_label, fiscal_year_label
 from goals.models import (
     FIRST_FISCAL_YEAR,
@@ -36,11 +38,43 @@ PLANNED_FIELDS = ("order", "category", "text", "result", "achievement")
 FIELD_LABELS = {key: ALL_FIELD_LABELS[key] for key in PLANNED_FIELDS}
 
 
+# Texts longer than this are compared line by line first (difflib is quadratic in the worst case).
+DIFF_CHARACTERS_MAX = 5000
+
+
 @dataclass
 class FieldChange:
     label: str
     old: str
     new: str
+
+    @property
+    def diff(self) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
+        """Old and new text as (changed?, characters) runs: every changed character is marked."""
+        return character_diff(self.old, self.new)
+
+
+def character_diff(old: str, new: str):
+    old_parts, new_parts = [], []
+    if len(old) + len(new) > DIFF_CHARACTERS_MAX:
+        return [(True, old)], [(True, new)]
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        # A lone common character between two changes (「の」) is noise: shown as changed.
+        inside = 0 < index < len(opcodes) - 1
+        changed = tag != "equal" or (inside and i2 - i1 < 2)
+        _append(old_parts, changed, old[i1:i2])
+        _append(new_parts, changed, new[j1:j2])
+    return old_parts, new_parts
+
+
+def _append(parts, changed, text):
+    if not text:
+        return
+    if parts and parts[-1][0] == changed:
+        parts[-1] = (changed, parts[-1][1] + text)
+    else:
+        parts.append((changed, text))
 
 
 @dataclass
@@ -68,6 +102,15 @@ class DepartmentPlan:
     def count(self, kind):
         return sum(1 for goal in self.goals if goal.kind == kind)
 
+    @property
+    def shown_goals(self):
+        """New and changed goals; the unchanged ones are folded away in the preview."""
+        return [goal for goal in self.goals if goal.kind != UNCHANGED]
+
+    @property
+    def unchanged_goals(self):
+        return [goal for goal in self.goals if goal.kind == UNCHANGED]
+
 
 @dataclass
 class PolicyPlan:
@@ -80,6 +123,10 @@ class PolicyPlan:
     @property
     def kind_label(self):
         return KIND_LABELS[self.kind]
+
+    @property
+    def diff(self):
+        return character_diff(self.old_text, self.text)
 
 
 @dataclass
@@ -95,7 +142,10 @@ class ImportPlan:
     missing_departments: list[str] = field(default_factory=list)
     missing_categories: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    confirmations: list[str] = field(default_factory=list)  # what the person must explicitly accept
+    locked: bool = False  # the year is 確定: nothing wrong with the file
     digest: str = ""
 
     @property
@@ -104,6 +154,11 @@ class ImportPlan:
             return fiscal_year_label(self.fiscal_year)
         except (TypeError, ValueError):
             return f"{self.fiscal_year}年度"
+
+    @property
+    def file_problems(self):
+        """The problems to fix in the file: a locked year is not one of them."""
+        return self.problems[1:] if self.locked else self.problems
 
     @property
     def has_missing(self):
@@ -148,7 +203,12 @@ def fiscal_year_problem(year) -> Problem:
 
 def build_plan(parsed: ParsedSheet, ward_name: str, fiscal_year: int, *, lock: bool = False) -> ImportPlan:
     plan = ImportPlan(
-        ward_name, fiscal_year, parsed, problems=list(parsed.problems), notes=list(parsed.notes)
+        ward_name,
+        fiscal_year,
+        parsed,
+        problems=list(parsed.problems),
+        warnings=list(parsed.warnings),
+        notes=list(parsed.notes),
     )
     if not valid_fiscal_year(fiscal_year):
         plan.problems.insert(0, fiscal_year_problem(fiscal_year))
@@ -164,22 +224,55 @@ def build_plan(parsed: ParsedSheet, ward_name: str, fiscal_year: int, *, lock: b
     sheets = Sheet.objects.select_for_update() if lock else Sheet.objects.all()
     plan.sheet = sheets.filter(ward=plan.ward, fiscal_year=fiscal_year).first()
     if plan.sheet is not None and plan.sheet.phase == Sheet.Phase.CLOSED:
+        plan.locked = True
         plan.problems.insert(
-            0, Problem(f"{plan.ward}の{plan.fiscal_year_label}の取組シートは確定済みのため、読み込めません。")
+            0,
+            Problem(
+                f"{plan.ward}の{plan.fiscal_year_label}の取組シートは確定済み（年度が締められています）のため、"
+                "読み込めません。ファイルを直す必要はありません。確定を解除できるのは"
+                f"{plan.ward}の取りまとめ担当（総務課など）です。取りまとめ担当が区の一覧で段階を戻してから、"
+                "もう一度読み込んでください。"
+            ),
         )
-    _note_title_mismatch(plan)
+    _note_office(plan)
     _plan_goals(plan)
     _plan_policies(plan)
+    _ask_confirmations(plan)
     plan.digest = _digest(plan)
     return plan
 
 
-def _note_title_mismatch(plan: ImportPlan) -> None:
-    parsed = plan.parsed
-    if parsed.title_year is not None and parsed.title_year != plan.fiscal_year:
-        plan.notes.append(
-            f"ブックの表題は{fiscal_year_label(parsed.title_year)}ですが、{plan.fiscal_year_label}として読み込みます。"
+def _ask_confirmations(plan: ImportPlan) -> None:
+    """Imports that are easy to make by mistake: last year's workbook, results into a sheet still in 計画."""
+    title_year = plan.parsed.title_year
+    if title_year is not None and title_year != plan.fiscal_year:
+        plan.confirmations.append(
+            f"ブックの表題は{_year_label(title_year)}ですが、{plan.fiscal_year_label}の取組シートに読み込みます。"
         )
+    planning = plan.sheet is None or plan.sheet.phase == Sheet.Phase.PLANNING
+    brings_results = any(
+        g.values["result"] or g.values["achievement"]
+        for d in plan.departments
+        for g in d.goals
+        if g.kind != UNCHANGED
+    )
+    if planning and brings_results:
+        where = "新しく作る取組シート" if plan.sheet is None else "読み込む先の取組シート"
+        plan.confirmations.append(
+            f"{where}は「計画」の段階ですが、ファイルには実施結果・達成度があります。"
+            "読み込むと、計画の段階のまま実施結果・達成度も書き込みます。"
+        )
+
+
+def _year_label(year: int) -> str:
+    try:
+        return fiscal_year_label(year)
+    except (TypeError, ValueError):
+        return f"{year}年度"
+
+
+def _note_office(plan: ImportPlan) -> None:
+    parsed = plan.parsed
     if parsed.office_name and parsed.office_name != squeeze(plan.ward.office_name):
         plan.notes.append(f"ブックの発行者は「{parsed.office_name}」ですが、{plan.ward}に読み込みます。")
 
@@ -192,7 +285,8 @@ def _plan_goals(plan: ImportPlan) -> None:
     handed_in: dict[int, str] = {}  # departments that submitted or were confirmed: their status label
     if plan.sheet is not None:
         for goal in Goal.objects.filter(sheet=plan.sheet).select_related("category", "achievement"):
-            existing.setdefault(goal.department_id, {})[goal.number] = goal
+            # 「１」 in the file is goal 「1」 in the app: compared after NFKC, stored as first typed.
+            existing.setdefault(goal.department_id, {})[number_key(goal.number)] = goal
         done = [DepartmentReport.Status.SUBMITTED, DepartmentReport.Status.CONFIRMED]
         for report in plan.sheet.reports.filter(status__in=done):
             handed_in[report.department_id] = report.get_status_display()
@@ -212,12 +306,11 @@ def _plan_goals(plan: ImportPlan) -> None:
             category = parsed_goal.category
             if category and category not in categories and category not in plan.missing_categories:
                 plan.missing_categories.append(category)
-            written, result = _level_and_result(plan, parsed_goal, levels)
-            level = _level(plan, parsed_goal, written, levels)
-            goal_plan = _goal_plan(parsed_goal, order, level, result, goals.get(parsed_goal.number))
-            department_plan.goals.append(goal_plan)
-        numbers = {g.number for g in parsed_department.goals}
-        department_plan.untouched = [number for number in goals if number not in numbers]
+            level, result = _level_and_result(plan, parsed_goal, levels)
+            goal = goals.get(number_key(parsed_goal.number))
+            department_plan.goals.append(_goal_plan(parsed_goal, order, level, result, goal))
+        keys = {number_key(g.number) for g in parsed_department.goals}
+        department_plan.untouched = [goal.number for key, goal in goals.items() if key not in keys]
         plan.departments.append(department_plan)
         status = handed_in.get(department.pk) if department else None
         if status and (department_plan.count(CREATE) or department_plan.count(CHANGE)):
@@ -243,19 +336,32 @@ def resolve_level(written: str, levels) -> AchievementLevel | None:
     return None
 
 
-def _level_and_result(plan, parsed_goal: ParsedGoal, levels) -> tuple[str, str]:
-    """The level as written and the result text.
+def _level_and_result(plan, parsed_goal: ParsedGoal, levels) -> tuple[AchievementLevel | None, str]:
+    """The level and the result text.
 
-    Without a 達成度 column (our own export), the result cell starts with the
-    level's line 「3 目標をほぼ達成」 when one is set, then the result text.
+    A filled 達成度 column wins. Otherwise the level may be written inside the
+    result (our own export starts it with 「3 目標をほぼ達成」; people type
+    「達成度：3」 or 「（達成度 2）」 at the start or the end): it is taken out of
+    the text. What says 達成度 but cannot be read stays in the text, with a warning.
     """
-    if "achievement" in plan.parsed.columns or parsed_goal.achievement:
-        return parsed_goal.achievement, parsed_goal.result
-    first, _, rest = parsed_goal.result.partition("\n")
-    for level in levels:
-        if squeeze(first) == squeeze(f"{level.number}{level.label}"):
-            return first.strip(), rest.strip()
-    return "", parsed_goal.result
+    if parsed_goal.achievement:
+        return _level(plan, parsed_goal, parsed_goal.achievement, levels), parsed_goal.result
+    found = find_in_result(parsed_goal.result, levels)
+    if found is None:
+        return None, parsed_goal.result
+    if found.level is None:
+        known = "、".join(str(level) for level in levels) or "（達成度が登録されていません）"
+        plan.warnings.append(
+            Problem(
+                f"実施結果の「{found.written[:30]}」から達成度を読み取れません。達成度は空欄のまま、"
+                f"文は実施結果に残します。使える達成度：{known}",
+                plan.parsed.worksheet,
+                parsed_goal.row,
+                plan.parsed.columns.get("result"),
+            )
+        )
+        return None, parsed_goal.result
+    return found.level, found.rest
 
 
 def _level(plan, parsed_goal: ParsedGoal, written: str, levels) -> AchievementLevel | None:

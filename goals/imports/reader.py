@@ -1,4 +1,4 @@
-"""Reading an official-layout 取組シート workbook (.xlsx) into a plain ParsedSheet.
+"""Reading an official-layout 取組シート (.xlsx, .xlsm, .xls, .ods or CSV) into a plain ParsedSheet.
 
 Nothing here touches the database: the caller passes the known 区分 names (to
 split one-cell goals) and gets back what the workbook says, with every
@@ -12,22 +12,29 @@ cell 「1 対面対応 来庁や…」, or number, 区分 and text in separate c
 one merged 「目標及び具体的な取組内容」 header. A blank (or merged) 部署名 cell
 means the department of the row above. Rows above the header may hold the
 title (令和7年度向上指針取組シート), the office and the policy items ①–⑳.
+
+Cells come from goals/imports/grid.py, bounded by what a sheet can hold.
+Hidden rows and columns are left out (and listed) unless include_hidden;
+a formula cell is read from its saved result, and one without a saved
+result is a problem naming the cell, never a goal numbered 0.
 """
 
-from dataclasses import dataclass, field
-from io import BytesIO
+from dataclasses import asdict, dataclass, field
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
 from departments.models import Department
-from goals.imports.safety import CORRUPT, WorkbookRejected, check_workbook_bytes
-from goals.lib.cells import GoalCellError, normalize_category, split_goal_cell, squeeze
+from goals.imports.grid import CSV, KIND_LABELS, XLSM, GridError, open_workbook
+from goals.imports.safety import CORRUPT, PROTECTED, WorkbookRejected, check_workbook_bytes
+from goals.lib.cells import GoalCellError, normalize_category, number_key, split_goal_cell, squeeze
 from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
 from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, POLICY_TEXT_MAX, RESULT_TEXT_MAX, Category
 from goals.sheet.vocabulary import HEADER_ALIASES, TITLE_SUFFIX
 
 HEADER_SEARCH_ROWS = 50
+# Columns only a flat table (one row per goal, as the admin and a second worksheet of the export
+# write it) has: a worksheet with them is read only when no official-looking one exists.
+FLAT_TABLE_HEADERS = {"区", "区名", "年度", "表示順"}
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
 
@@ -98,15 +105,44 @@ class ParsedSheet:
     departments: list[ParsedDepartment] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # key → column letter
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # read, but a person should look at these
     notes: list[str] = field(default_factory=list)
+    kind: str = "xlsx"
+    include_hidden: bool = False
+    hidden_rows: list[int] = field(default_factory=list)  # rows with content that were hidden
+    hidden_columns: list[str] = field(default_factory=list)  # column letters with content that were hidden
 
     @property
     def goal_count(self) -> int:
         return sum(len(d.goals) for d in self.departments)
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
     def problem(self, message, row=None, key=None):
         column = self.columns.get(key) or self.columns.get("text")
         self.problems.append(Problem(message, self.worksheet, row, column))
+
+    def warning(self, message, row=None, key=None):
+        column = self.columns.get(key) or self.columns.get("text")
+        self.warnings.append(Problem(message, self.worksheet, row, column))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ParsedSheet":
+        data = dict(data)
+        data["departments"] = [
+            ParsedDepartment(d["name"], d["row"], [ParsedGoal(**g) for g in d["goals"]])
+            for d in data["departments"]
+        ]
+        if data["policies"] is not None:
+            data["policies"] = [ParsedPolicy(**p) for p in data["policies"]]
+        data["problems"] = [Problem(**p) for p in data["problems"]]
+        data["warnings"] = [Problem(**p) for p in data["warnings"]]
+        return cls(**data)
 
 
 def cell_text(value) -> str:
@@ -118,55 +154,62 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def read_workbook(data: bytes, known_categories, worksheet: str | None = None) -> ParsedSheet:
+def read_workbook(
+    data: bytes, known_categories, worksheet: str | None = None, *, include_hidden: bool = False
+) -> ParsedSheet:
     """Read the goals table of one worksheet; raise WorkbookError if there is none to read."""
     try:
-        check_workbook_bytes(data)
-    except WorkbookRejected as error:
+        kind = check_workbook_bytes(data)
+        book = open_workbook(data, kind)
+        name, grid, others = _choose_worksheet(book, worksheet, include_hidden)
+    except (WorkbookRejected, GridError) as error:
         raise WorkbookError(Problem(str(error))) from None
-    try:
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises anything from KeyError to XML errors on a broken part
-        raise WorkbookError(Problem(CORRUPT)) from None
-    try:
-        name, rows, others = _choose_worksheet(book, worksheet)
     except WorkbookError:
         raise
-    except Exception:
-        raise WorkbookError(Problem(CORRUPT)) from None
-    finally:
-        book.close()
-    parsed = ParsedSheet(worksheet=name, worksheets=list(book.sheetnames))
+    except Exception as error:  # readers raise anything from KeyError to XML errors on a broken part
+        raise WorkbookError(Problem(_unreadable(error))) from None
+    parsed = ParsedSheet(worksheet=name, worksheets=book.names(), kind=kind, include_hidden=include_hidden)
+    if kind == XLSM:
+        parsed.notes.append("マクロ有効ブックです。マクロは実行せず、セルの値だけを読み込みます。")
     if others:
         listed = "、".join(f"「{n}」" for n in others)
         parsed.notes.append(
             f"シート「{name}」を読み込みます。ほかにも目標の表があるシート（{listed}）は読み込みません。"
             "別のシートを読むには、シートを選び直してください。"
         )
-    _read_table(parsed, rows, set(known_categories))
+    _read_table(parsed, grid, set(known_categories))
     return parsed
 
 
-def _sheet_rows(sheet, limit=None) -> list[tuple]:
-    # Some writers record a wrong <dimension>; read what is really there.
-    sheet.reset_dimensions()
-    return [tuple(row) for row in sheet.iter_rows(max_row=limit, values_only=True)]
+def _unreadable(error: Exception) -> str:
+    """A password-protected .xls is only found out by xlrd; anything else broken is 壊れている."""
+    if type(error).__name__ == "XLRDError" and "encrypted" in str(error).lower():
+        return PROTECTED
+    return CORRUPT
 
 
-def _choose_worksheet(book, wanted: str | None) -> tuple[str, list[tuple], list[str]]:
-    """The first worksheet with a goals header (or the one asked for), its rows, and the other candidates."""
-    names = book.sheetnames
+def _choose_worksheet(book, wanted: str | None, include_hidden: bool):
+    """The worksheet to read (the one asked for, or the first official-looking one with a goals header).
+
+    Returns its name, its grid and the other worksheets that also have a goals header.
+    """
+    names = book.names()
     if wanted is not None and wanted not in names:
         listed = "、".join(f"「{n}」" for n in names)
         raise WorkbookError(Problem(f"シート「{wanted}」はこのブックにありません。ブックのシート：{listed}"))
     candidates = [wanted] if wanted is not None else names
-    with_header, with_content = [], []
+    official, flat, with_content = [], [], []
     for name in candidates:
-        head = _sheet_rows(book[name], HEADER_SEARCH_ROWS)
-        if any(cell_text(v).strip() for row in head for v in row):
+        head = book.grid(name, HEADER_SEARCH_ROWS)
+        if any(cell_text(v).strip() for row in head.rows for v in row):
             with_content.append(name)
-        if find_header(head) is not None:
-            with_header.append(name)
+        found = find_header(head.rows, set() if include_hidden else head.hidden_columns)
+        if found is None:
+            continue
+        header_row = head.rows[found[0]]
+        labels = {squeeze(cell_text(v)) for v in header_row}
+        (flat if labels & FLAT_TABLE_HEADERS else official).append(name)
+    with_header = official + flat
     if not with_content:
         where = f"シート「{wanted}」" if wanted is not None else "ブック"
         raise WorkbookError(Problem(f"{where}に何も入力されていません（空のブックです）。"))
@@ -180,7 +223,7 @@ def _choose_worksheet(book, wanted: str | None) -> tuple[str, list[tuple], list[
             )
         )
     chosen, *others = with_header
-    return chosen, _sheet_rows(book[chosen]), others
+    return chosen, book.grid(chosen), [n for n in others if n not in flat]
 
 
 def _header_key(label: str) -> str | None:
@@ -196,19 +239,21 @@ def _header_key(label: str) -> str | None:
     return None
 
 
-def _header_keys(row) -> dict[str, int]:
+def _header_keys(row, hidden=frozenset()) -> dict[str, int]:
     keys: dict[str, int] = {}
     for index, value in enumerate(row):
+        if index in hidden:
+            continue
         key = _header_key(squeeze(cell_text(value)))
         if key and key not in keys:
             keys[key] = index
     return keys
 
 
-def find_header(rows) -> tuple[int, dict[str, int]] | None:
-    """The index of the header row and its columns (0-based), or None."""
+def find_header(rows, hidden=frozenset()) -> tuple[int, dict[str, int]] | None:
+    """The index of the header row and its columns (0-based, hidden columns left out), or None."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        keys = _header_keys(row)
+        keys = _header_keys(row, hidden)
         if "department" in keys and "text" in keys:
             return index, keys
     return None
@@ -221,12 +266,12 @@ class _Layout:
     first_data_row: int
 
 
-def _layout(rows, header_index: int, columns: dict[str, int]) -> _Layout:
+def _layout(rows, header_index: int, columns: dict[str, int], hidden) -> _Layout:
     columns = dict(columns)
     first_data_row = header_index + 1
     # A two-row header: 番号 / 区分 / 内容 under a merged 目標… cell.
     if first_data_row < len(rows):
-        below = _header_keys(rows[first_data_row])
+        below = _header_keys(rows[first_data_row], hidden)
         if {"number", "category"} & below.keys() and "department" not in below:
             for key, index in below.items():
                 if key == "text" or key not in columns:
@@ -237,19 +282,32 @@ def _layout(rows, header_index: int, columns: dict[str, int]) -> _Layout:
         return _Layout(columns, [text], first_data_row)
     later = [i for i in columns.values() if i > text]
     end = min(later) if later else text + 1
-    return _Layout(columns, list(range(text, end)), first_data_row)
+    return _Layout(columns, [i for i in range(text, end) if i == text or i not in hidden], first_data_row)
 
 
-def _read_table(parsed: ParsedSheet, rows, known_categories) -> None:
-    header_index, header_columns = find_header(rows)
-    layout = _layout(rows, header_index, header_columns)
+def _read_table(parsed: ParsedSheet, grid, known_categories) -> None:
+    rows = grid.rows
+    hidden_columns = set() if parsed.include_hidden else grid.hidden_columns
+    header_index, header_columns = find_header(rows, hidden_columns)
+    layout = _layout(rows, header_index, header_columns, hidden_columns)
     parsed.columns = {key: get_column_letter(index + 1) for key, index in layout.columns.items()}
     _read_preamble(parsed, rows[:header_index])
+    used = sorted({*layout.columns.values(), *layout.text_span})
     departments: dict[str, ParsedDepartment] = {}
     current = None
+    hidden_columns_used = set()
     for index in range(layout.first_data_row, len(rows)):
         row_number = index + 1
         row = rows[index]
+        hidden_columns_used.update(
+            i for i in grid.hidden_columns if i < len(row) and row[i] not in (None, "")
+        )
+        if row_number in grid.hidden_rows and not parsed.include_hidden:
+            if any(v not in (None, "") for v in row):
+                parsed.hidden_rows.append(row_number)
+            continue
+        for column in used:
+            _check_formula(parsed, grid, row, row_number, column)
 
         def cell(key, row=row):
             position = layout.columns.get(key)
@@ -273,6 +331,43 @@ def _read_table(parsed: ParsedSheet, rows, known_categories) -> None:
             parsed.problem("最初の目標に部署名がありません。", row_number, "department")
             continue
         _add_goal(parsed, current, goal)
+    if not parsed.include_hidden:
+        parsed.hidden_columns = [get_column_letter(i + 1) for i in sorted(hidden_columns_used)]
+    if parsed.kind == CSV:
+        parsed.notes.append(
+            "CSV ファイルのため、非表示の行・列や計算式は区別できません。見えている値をそのまま読みます。"
+        )
+
+
+def _check_formula(parsed: ParsedSheet, grid, row, row_number: int, column: int) -> None:
+    """A formula is read from its saved result; none, or a 0 that is likely stale, stops the import."""
+    where = (parsed.worksheet, row_number, get_column_letter(column + 1))
+    formula = grid.formulas.get((row_number, column))
+    if formula is not None:
+        parsed.problems.append(
+            Problem(
+                f"計算式「{formula[:40]}」のセルに計算結果が保存されていません。Excel で開いて保存し直すか、"
+                "値として貼り付けてから選んでください。",
+                *where,
+            )
+        )
+        return
+    formula = grid.computed.get((row_number, column))
+    if formula is None:
+        return
+    value = cell_text(row[column]) if column < len(row) else ""
+    if value.strip() in ("", "0"):
+        parsed.problems.append(
+            Problem(
+                f"計算式「{formula[:40]}」のセルの保存された結果が「{value or '空欄'}」です。結果が古い可能性があります。"
+                "Excel で開いて計算し直して保存するか、値として貼り付けてから選んでください。",
+                *where,
+            )
+        )
+    else:
+        parsed.warnings.append(
+            Problem(f"計算式「{formula[:40]}」のセルは、保存された結果「{value[:30]}」を読みました。", *where)
+        )
 
 
 def _department(parsed, departments, name, row_number) -> ParsedDepartment:
@@ -346,7 +441,8 @@ def _add_goal(parsed: ParsedSheet, department: ParsedDepartment, goal: ParsedGoa
         parsed.problem(
             f"実施結果が長すぎます（{len(goal.result)}文字、上限{RESULT_TEXT_MAX}文字）。", row, "result"
         )
-    first = next((g for g in department.goals if g.number == goal.number and goal.number), None)
+    key = number_key(goal.number)
+    first = next((g for g in department.goals if key and number_key(g.number) == key), None)
     if first is not None:
         parsed.problem(
             f"部署「{department.name}」の番号「{goal.number}」が重複しています（{first.row}行目と同じ番号）。",

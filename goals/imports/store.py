@@ -5,6 +5,10 @@ it is stored under a random token (settings.IMPORT_UPLOAD_DIR) with a small
 JSON record of who uploaded it for which ward and year and its SHA-256. The
 token is also kept in the uploader's session; the confirmation reads the same
 bytes back, checks the hash and commits exactly what was previewed.
+
+What was read from the file (the ParsedSheet, per worksheet and choice of
+hidden rows) is kept beside it, so upload, preview and confirmation read the
+workbook once, not three times.
 """
 
 import hashlib
@@ -33,6 +37,7 @@ class StoredUpload:
     sha256: str
     created: float
     worksheet: str | None = None
+    include_hidden: bool = False
 
     @property
     def expired(self) -> bool:
@@ -50,7 +55,37 @@ def _paths(token: str) -> tuple[Path, Path]:
     return directory / f"{token}.xlsx", directory / f"{token}.json"
 
 
-def save(request, data: bytes, *, ward: str, fiscal_year: int, filename: str, worksheet=None) -> StoredUpload:
+def _parsed_path(token: str) -> Path:
+    return _directory() / f"{token}.parsed"
+
+
+def parsed_key(worksheet, include_hidden, categories) -> str:
+    """What a reading depends on besides the file: the worksheet, hidden rows, the known 区分."""
+    text = json.dumps([worksheet or "", bool(include_hidden), sorted(categories)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_parsed(token: str, key: str) -> dict | None:
+    try:
+        return json.loads(_parsed_path(token).read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def save_parsed(token: str, key: str, parsed: dict) -> None:
+    path = _parsed_path(token)
+    try:
+        readings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        readings = {}
+    readings = dict(list(readings.items())[-3:]) if isinstance(readings, dict) else {}
+    readings[key] = parsed
+    path.write_text(json.dumps(readings, ensure_ascii=False), encoding="utf-8")
+
+
+def save(
+    request, data: bytes, *, ward: str, fiscal_year: int, filename: str, worksheet=None, include_hidden=False
+) -> StoredUpload:
     purge_expired()
     upload = StoredUpload(
         token=secrets.token_urlsafe(24),
@@ -61,6 +96,7 @@ def save(request, data: bytes, *, ward: str, fiscal_year: int, filename: str, wo
         sha256=hashlib.sha256(data).hexdigest(),
         created=time.time(),
         worksheet=worksheet,
+        include_hidden=include_hidden,
     )
     data_path, meta_path = _paths(upload.token)
     data_path.write_bytes(data)
@@ -98,7 +134,7 @@ def load(request, token: str) -> tuple[StoredUpload, bytes]:
 
 
 def discard(request, token: str) -> None:
-    for path in _paths(token):
+    for path in (*_paths(token), _parsed_path(token)):
         path.unlink(missing_ok=True)
     tokens = request.session.get(SESSION_KEY, [])
     if token in tokens:
@@ -116,3 +152,4 @@ def purge_expired() -> None:
         if expired:
             meta_path.unlink(missing_ok=True)
             meta_path.with_suffix(".xlsx").unlink(missing_ok=True)
+            meta_path.with_suffix(".parsed").unlink(missing_ok=True)

@@ -8,6 +8,8 @@ import re
 import unicodedata
 
 _WHITESPACE = re.compile(r"\s+")
+# The middle dots people type between compound numbers (「2・3」): katakana, half-width, Latin, math.
+_MIDDLE_DOTS = str.maketrans(dict.fromkeys("･·‧∙⋅•", "・"))
 
 
 class GoalCellError(ValueError):
@@ -17,6 +19,14 @@ class GoalCellError(ValueError):
 def squeeze(raw: str | None) -> str:
     """A label with every space and line break taken out: 「部 署 名」 and 「部署\\n名」 are 部署名."""
     return _WHITESPACE.sub("", unicodedata.normalize("NFKC", raw or ""))
+
+
+def number_key(raw: str | None) -> str:
+    """What two goal numbers are compared by: 「１」 is 1, 「２・３」 and 「2 ･ 3」 are 2・3.
+
+    Only for matching: the number is stored as the ward typed it.
+    """
+    return squeeze(raw).translate(_MIDDLE_DOTS)
 
 
 def normalize_category(raw: str | None) -> str | None:

@@ -13,7 +13,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def choose_file(page, data: bytes, name="torikumi.xlsx"):
-    page.get_by_label("取組シートのファイル（.xlsx）").set_input_files(
+    page.get_by_label("取組シートのファイル（.xlsx・.xlsm・.xls・.ods・.csv）").set_input_files(
         files=[{"name": name, "mimeType": XLSX, "buffer": data}]
     )
     page.get_by_role("button", name="確認する").click()
@@ -28,9 +28,11 @@ def test_upload_preview_and_confirm_pages_are_accessible(
     expect(page.get_by_role("heading", level=1)).to_have_text("取組シートの読み込み")
     audit(page, "import-upload")
 
-    choose_file(page, b"not a workbook")
-    expect(page.get_by_role("alert")).to_contain_text("Excel ブック（.xlsx）ではありません。")
-    expect(page.get_by_label("取組シートのファイル（.xlsx）")).to_have_attribute("aria-invalid", "true")
+    choose_file(page, b"\x89PNG\r\n\x1a\n" + bytes(64), name="picture.png")
+    expect(page.get_by_role("alert")).to_contain_text("取組シートのファイルではありません。")
+    expect(page.get_by_label("取組シートのファイル（.xlsx・.xlsm・.xls・.ods・.csv）")).to_have_attribute(
+        "aria-invalid", "true"
+    )
     audit(page, "import-upload-error")
 
     text = Goal.objects.get(department__name="総務課", number="1").text
@@ -44,6 +46,7 @@ def test_upload_preview_and_confirm_pages_are_accessible(
     audit(page, "import-preview")
     screenshot(page, "import-preview")
 
+    expect(page.get_by_text("旧：実施しました")).to_have_count(0)
     page.get_by_role("button", name="読み込む").click()
     expect(page.get_by_role("status")).to_contain_text("登録されていないものがあります")
     page.get_by_label("未登録の部署・区分を作成して読み込む").check()
@@ -51,6 +54,29 @@ def test_upload_preview_and_confirm_pages_are_accessible(
     expect(page.get_by_role("status")).to_contain_text("（新規1件・変更1件・変更なし0件）")
     audit(page, "import-done")
     assert Goal.objects.get(department__name="新設課", number="1").category.name == "新区分"
+
+
+def test_unchanged_goals_unfold_and_the_diff_marks_the_change(
+    page, audit, screenshot, reviewer, settings, tmp_path
+):
+    settings.IMPORT_UPLOAD_DIR = tmp_path
+    goal = Goal.objects.get(department__name="総務課", number="1")
+    others = Goal.objects.get(department__name="総務課", number="2")
+    rows = [
+        ["総務課", "1", "共通", goal.text + "さらに案内を見直しました。", "", ""],
+        [None, "2", others.category.name, others.text, "", ""],
+    ]
+    sign_in(page, reviewer)
+    page.goto("/imports/?ward=幸区&year=2025")
+    choose_file(page, small_workbook(rows))
+    expect(page.locator(".import-diff ins")).to_have_text("さらに案内を見直しました。")
+    fold = page.get_by_text("変更なしの目標 1件を表示")
+    unchanged = page.get_by_role("cell", name=others.text[:79] + "…")
+    expect(unchanged).to_be_hidden()
+    fold.click()
+    expect(unchanged).to_be_visible()
+    audit(page, "import-preview-diff")
+    screenshot(page, "import-preview-diff")
 
 
 def test_preview_with_problems_is_accessible(page, audit, reviewer, settings, tmp_path):

@@ -11,14 +11,14 @@ from goals.models import Category
 
 class Command(BaseCommand):
     help = (
-        "公式様式の取組シート（.xlsx）を、区と年度を指定して読み込みます。"
+        "公式様式の取組シート（.xlsx・.xlsm・.xls・.ods・CSV）を、区と年度を指定して読み込みます。"
         "部署・目標ごとの新規・変更・変更なしを表示し、問題があれば何も書き込まずに終了します（終了コード1）。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="取組シートのファイル（.xlsx）")
+        parser.add_argument("file", type=Path, help="取組シートのファイル（.xlsx・.xlsm・.xls・.ods・CSV）")
         parser.add_argument("--ward", required=True, help="区名（例：幸区）")
-        parser.add_argument("--year", required=True, help=YEAR_HELP)
+        parser.add_argument("--year", default=None, help=f"{YEAR_HELP}。省略時はブックの表題の年度")
         parser.add_argument(
             "--sheet", default=None, help="読み込むシート名（省略時は目標の表がある最初のシート）"
         )
@@ -28,8 +28,15 @@ class Command(BaseCommand):
             action="store_true",
             help="未登録の部署・区分があれば作成する（指定がなければ中止）",
         )
+        parser.add_argument(
+            "--confirm",
+            action="store_true",
+            help="表題と違う年度への読み込み、計画の段階への実施結果の読み込みを確認済みとして行う",
+        )
+        parser.add_argument("--include-hidden", action="store_true", help="非表示の行・列も読み込む")
 
     def handle(self, *args, file: Path, ward, year, sheet, dry_run, create_missing, **options):
+        confirm, include_hidden = options["confirm"], options["include_hidden"]
         try:
             data = file.read_bytes()
         except FileNotFoundError:
@@ -37,10 +44,19 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"ファイル {file} を読めません（{error.strerror}）。") from None
         try:
-            parsed = read_workbook(data, Category.objects.values_list("name", flat=True), sheet)
+            parsed = read_workbook(
+                data, Category.objects.values_list("name", flat=True), sheet, include_hidden=include_hidden
+            )
         except WorkbookError as error:
             raise CommandError(f"{file.name}: {error.problem}") from None
-        year = fiscal_year(year)
+        if year is None:
+            if parsed.title_year is None:
+                raise CommandError(
+                    f"{file.name}: ブックの表題から年度を読み取れません。--year で年度を指定してください。"
+                )
+            year = parsed.title_year
+        else:
+            year = fiscal_year(year)
         plan = build_plan(parsed, ward, year)
         self._report(plan)
         if plan.problems:
@@ -53,9 +69,19 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("確認のみのため、何も書き込んでいません（--dry-run）。")
             return
+        if plan.confirmations and not confirm:
+            lines = "\n".join(f"  {text}" for text in plan.confirmations)
+            raise CommandError(
+                f"{file.name}: 確認が必要なため、中止しました。\n{lines}\nよければ --confirm を付けて実行してください。"
+            )
         try:
             plan = commit_import(
-                parsed, ward, year, create_missing=create_missing, expected_digest=plan.digest
+                parsed,
+                ward,
+                year,
+                create_missing=create_missing,
+                expected_digest=plan.digest,
+                confirmed=confirm,
             )
         except ImportRefused as refused:
             raise CommandError(self._problems(file, refused.problems, refused.message)) from None
@@ -73,6 +99,20 @@ class Command(BaseCommand):
         )
         for note in plan.notes:
             self.stdout.write(f"  お知らせ：{note}")
+        for warning in plan.warnings:
+            self.stdout.write(f"  確かめてください：{warning}")
+        if parsed.hidden_rows:
+            rows = "、".join(str(row) for row in parsed.hidden_rows)
+            self.stdout.write(
+                f"  非表示の行（{rows}行目）は読み込みません（--include-hidden で読み込みます）。"
+            )
+        if parsed.hidden_columns:
+            columns = "、".join(parsed.hidden_columns)
+            self.stdout.write(
+                f"  非表示の列（{columns}列）は読み込みません（--include-hidden で読み込みます）。"
+            )
+        for text in plan.confirmations:
+            self.stdout.write(f"  要確認：{text}")
         for name in plan.missing_departments:
             self.stdout.write(f"  未登録の部署：{name}")
         for name in plan.missing_categories:
