@@ -168,3 +168,34 @@ def test_generated_texts_round_trip(bare_ward, generated):
         assert goal_values(target) == goal_values(source)
         assert list(target.policies.values_list("text", flat=True)) == policies
         transaction.set_rollback(True)
+
+
+def test_our_own_workbook_of_a_year_in_progress_leaves_drafts_and_reads_levels_back(seed, levels):
+    """The sheet prints 未提出 where a department has not handed in; importing that mark erases nothing.
+
+    A submitted result is printed as 「達成度：2 目標を上回って達成」 above its text, and comes back as
+    level 2 and the text alone.
+    """
+    Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.IN_PROGRESS)
+    goals = list(Goal.objects.filter(sheet=seed).order_by("department__order", "order", "pk"))
+    draft, handed_in = goals[0], next(g for g in goals if g.department_id != goals[0].department_id)
+    Goal.objects.filter(pk=draft.pk).update(result="下書きの結果", achievement=levels[0])
+    Goal.objects.filter(pk=handed_in.pk).update(result="提出した結果\n二行目", achievement=levels[1])
+    DepartmentReport.objects.filter(sheet=seed, department=handed_in.department).update(
+        status=DepartmentReport.Status.SUBMITTED
+    )
+    seed.refresh_from_db()
+    data = export(seed)
+    cells = [
+        c
+        for row in openpyxl.load_workbook(BytesIO(data)).worksheets[0].iter_rows(values_only=True)
+        for c in row
+    ]
+    assert "未提出" in cells
+    assert f"達成度：{levels[1].number} {levels[1].label}\n提出した結果\n二行目" in cells
+    before = list(Goal.objects.order_by("pk").values("pk", "result", "achievement_id", "version"))
+    parsed = read_workbook(data, Category.objects.values_list("name", flat=True), None)
+    assert any("未提出" in note for note in parsed.notes)
+    plan = commit_import(parsed, seed.ward.name, seed.fiscal_year)
+    assert [g for d in plan.departments for g in d.goals if g.kind != "unchanged"] == []
+    assert list(Goal.objects.order_by("pk").values("pk", "result", "achievement_id", "version")) == before

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from departments.models import Department
+from goals import workflow
 from goals.imports.reader import read_workbook
 from goals.lib.wareki import date_label
 from goals.models import RESULT_TEXT_MAX, AchievementLevel, Category, DepartmentReport, Goal, Sheet
@@ -44,7 +45,7 @@ def dated(sheet, when):
 
 def close(sheet, reviewer, when=LOCKED_ON, reason="年度末のため確定します"):
     """確定 through the workflow, as if on `when`."""
-    sheet.advance(by=reviewer, override_reason=reason)
+    workflow.advance(sheet, by=reviewer, override_reason=reason)
     dated(sheet, when)
     return Sheet.objects.select_related("ward").get(pk=sheet.pk)
 
@@ -95,7 +96,7 @@ def test_locked_sheet_says_確定_with_the_date_of_locking_on_every_page(locked_
 
 
 def test_locking_date_is_the_last_time_it_became_確定(locked_year, reviewer):
-    locked_year.reopen(by=reviewer, reason="数値の誤りを直すため")
+    workflow.reopen(locked_year, by=reviewer, reason="数値の誤りを直すため")
     dated(locked_year, datetime.datetime(2026, 6, 1, 1, 0, tzinfo=datetime.UTC))
     again = close(locked_year, reviewer, when=datetime.datetime(2026, 6, 3, 1, 0, tzinfo=datetime.UTC))
     assert build_layout(again).statement.text.startswith("令和8年6月3日に確定した")
@@ -146,7 +147,7 @@ def test_workbook_prints_no_draft_and_marks_what_was_not_handed_in(locked_year):
         results.setdefault(department, set()).add(result)
     assert results["区民課"] == {"未提出"}
     assert results["衛生課"] == {"未提出（差戻し中）"}
-    assert results["総務課"] == {"2 目標を上回って達成\n総務課の実施結果です。"}
+    assert results["総務課"] == {"達成度：2 目標を上回って達成\n総務課の実施結果です。"}
     assert all(DRAFT not in str(cell.value) for row in book["一覧"].iter_rows() for cell in row)
     statuses = {row[2]: row[9] for row in book["一覧"].iter_rows(min_row=2, values_only=True)}
     assert (
@@ -216,9 +217,8 @@ def test_level_label_and_legend_from_the_configured_levels(seed):
     assert [c.value for c in cells if c.value.startswith("達成度の凡例")] == [layout.legend_line]
     assert "5 目標を大きく下回った（要改善）" in layout.legend_line
     result = next(c for c in cells if c.value.endswith("窓口での案内件数が前年度より増えた。"))
-    # The value stays what the importer reads; the number format prints the label before it.
-    assert result.value == "2 目標を上回って達成\n窓口での案内件数が前年度より増えた。"
-    assert result.number_format == '"達成度："@'
+    # Printed as the PDF prints it, label included: the importer reads 「達成度：2 …」 back as level 2.
+    assert result.value == "達成度：2 目標を上回って達成\n窓口での案内件数が前年度より増えた。"
     flat_row = next(r for r in workbook(render_xlsx(layout))["一覧"].iter_rows(min_row=2) if r[6].value)
     assert (flat_row[7].value, flat_row[7].data_type, flat_row[8].value) == (2, "n", "目標を上回って達成")
 

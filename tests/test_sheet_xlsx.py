@@ -135,7 +135,7 @@ def test_results_with_level_in_the_last_column(seed):
     hand_in(seed)
     sheet = read(render_xlsx(build_layout(seed)))
     values = [row[4] for row in sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True)]
-    assert "1 目標を大きく上回って達成\n説明資料を改訂し、窓口での案内時間を短縮した。" in values
+    assert "達成度：1 目標を大きく上回って達成\n説明資料を改訂し、窓口での案内時間を短縮した。" in values
     assert values.count(None) == 41
 
 

@@ -29,7 +29,7 @@ from goals.imports.safety import CORRUPT, PROTECTED, WorkbookRejected, check_wor
 from goals.lib.cells import GoalCellError, normalize_category, number_key, split_goal_cell, squeeze
 from goals.lib.wareki import CIRCLED_NUMBERS, parse_fiscal_year_label
 from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, POLICY_TEXT_MAX, RESULT_TEXT_MAX, Category
-from goals.sheet.vocabulary import HEADER_ALIASES, TITLE_SUFFIX
+from goals.sheet.vocabulary import HEADER_ALIASES, NOT_SUBMITTED_MARK, RETURNED_MARK, TITLE_SUFFIX
 
 HEADER_SEARCH_ROWS = 50
 # Columns only a flat table (one row per goal, as the admin and a second worksheet of the export
@@ -37,6 +37,13 @@ HEADER_SEARCH_ROWS = 50
 FLAT_TABLE_HEADERS = {"区", "区名", "年度", "表示順"}
 DEPARTMENT_NAME_MAX = Department._meta.get_field("name").max_length
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
+
+
+RESULT_MARKS = {NOT_SUBMITTED_MARK, RETURNED_MARK}
+RESULT_MARK_NOTE = (
+    f"実施結果の欄が「{NOT_SUBMITTED_MARK}」「{RETURNED_MARK}」の目標は、実施結果がないものとして読みました"
+    "（アプリで入力中の内容は変わりません）。"
+)
 
 
 @dataclass
@@ -386,6 +393,11 @@ def _department(parsed, departments, name, row_number) -> ParsedDepartment:
 
 def _goal(parsed, row_number, cell, span, known_categories) -> ParsedGoal | None:
     result, achievement = cell("result").strip(), cell("achievement").strip()
+    if result in RESULT_MARKS:
+        # Our own sheet prints 未提出 where a department has not handed in its result: no result.
+        result = ""
+        if RESULT_MARK_NOTE not in parsed.notes:
+            parsed.notes.append(RESULT_MARK_NOTE)
     if "number" in parsed.columns:
         number, category, text = cell("number").strip(), normalize_category(cell("category")), span[0].strip()
     else:

@@ -19,11 +19,11 @@ What the workbook holds, for people and for programs that read it back
   goal has none; the goal text is exactly as stored.
 - 実施結果及び目標の達成度: only results the department handed in (提出済・確認済).
   From 実施中 on, a department that has not shows 「未提出」 (「未提出（差戻し中）」
-  after a 差戻し) in its result cells; in 計画 they are empty. A handed-in
-  result with a level: the cell's value starts with the line 「<number> <label>」
-  (e.g. 「3 目標をほぼ達成」), then a line break and the result text; its number
-  format 「"達成度："@」 prints it as 「達成度：3 目標をほぼ達成」. Without a level
-  it is the result text alone.
+  after a 差戻し) in its result cells, which the importer reads as no result;
+  in 計画 they are empty. A handed-in result with a level: the cell's value
+  starts with the line 「達成度：<number> <label>」 (e.g. 「達成度：3 目標をほぼ
+  達成」), as the PDF prints it, then a line break and the result text.
+  Without a level it is the result text alone.
 - Every text cell is a string cell (data type 's'), even when it starts with
   =, +, - or @ (such cells also carry Excel's quote prefix, so editing them
   keeps them text). Characters XML cannot hold (control characters other
@@ -56,7 +56,7 @@ from goals.lib.wareki import fiscal_year_label
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import page_starts
 from goals.sheet.textfit import count_lines, text_em
-from goals.sheet.vocabulary import ACHIEVEMENT_PREFIX, FLAT_HEADERS, FLAT_SHEET_TITLE
+from goals.sheet.vocabulary import FLAT_HEADERS, FLAT_SHEET_TITLE
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE = "取組シート"
@@ -81,7 +81,6 @@ PAGE_WIDTH_PT = (297 - 25.4 * 0.8) * 72 / 25.4
 PAGE_HEIGHT_PT = (210 - 25.4 * 1.1) * 72 / 25.4
 PAGE_SLACK = 0.94
 # The level's label, printed before the value (which stays what the importer reads).
-LEVEL_FORMAT = f'"{ACHIEVEMENT_PREFIX}"@'
 FLAT_WIDTHS = (8, 11, 18, 6, 10, 60, 60, 7, 24, 10)
 
 _thin = Side(style="thin", color="000000")
@@ -188,13 +187,6 @@ def _write_preamble(sheet, layout: SheetLayout, total_width: float) -> int:
     return row
 
 
-def _result_value(row) -> str:
-    """The mark, or the level's line and the result: what the importer reads back as level and result."""
-    if row.mark:
-        return row.mark
-    return "\n".join(part for part in (row.level.text if row.level else "", row.result) if part)
-
-
 def _row_lines(row, text_ems) -> int:
     # Measured on the printed text (with 「達成度：」), which is what must fit.
     values = (row.number, row.category, row.text, row.result_cell)
@@ -238,15 +230,13 @@ def _write_goals(sheet, layout: SheetLayout, header_row: int, widths: list[float
         if part.starts_page:
             sheet.row_breaks.append(Break(id=row - 1))
         for goal in part.rows:
-            values = (goal.department, goal.number, goal.category, goal.text, _result_value(goal))
+            values = (goal.department, goal.number, goal.category, goal.text, goal.result_cell)
             for column, value in enumerate(values, 1):
                 if column == 1 and row != first:
                     continue  # merged into the department's first row below
                 cell = _set(
                     sheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER
                 )
-            if goal.level and not goal.mark:
-                cell.number_format = LEVEL_FORMAT
             sheet.row_dimensions[row].height = _height(_row_lines(goal, text_ems))
             row += 1
         if row - 1 > first:
