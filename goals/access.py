@@ -28,14 +28,13 @@ def reviewed_wards(user):
         return Ward.objects.all()
     if not user.is_authenticated:
         return Ward.objects.none()
-    return Ward.objects.filter(
-        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
-    ).distinct()
+    reviews = Membership.objects.active().filter(user_id=user.pk, role=Membership.Role.REVIEWER)
+    return Ward.objects.filter(departments__memberships__in=reviews).distinct()
 
 
 def _reach(user) -> Q:
-    """Departments a person belongs to (any role), and every department of a ward they review."""
-    own = Department.objects.filter(memberships__user=user)
+    """Departments a person belongs to today (any role), and every department of a ward they review."""
+    own = Department.objects.filter(memberships__in=Membership.objects.active().filter(user_id=user.pk))
     return Q(department__in=own) | Q(sheet__ward__in=reviewed_wards(user))
 
 
@@ -175,3 +174,17 @@ def importable_wards(user):
             raise Http404("この画面はありません。")
         raise not_an_importer()
     return wards
+
+
+NOT_A_STAFF_MANAGER = (
+    "職員名簿と所属の管理は、区の取りまとめ担当（総務課）だけが行えます。"
+    "異動や新しい職員は、取りまとめ担当に連絡してください。"
+)
+
+
+def ward_for_staff_manager(user, ward: str) -> Ward:
+    """A ward's roster and memberships: its reviewers and superusers; its other members 403, others 404."""
+    found = get_object_or_404(Ward.objects.for_user(user), name=ward)
+    if not found.is_reviewed_by(user):
+        raise PermissionDenied(NOT_A_STAFF_MANAGER)
+    return found

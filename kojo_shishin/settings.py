@@ -125,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ja"
+# Japanese names for the libraries that ship none (django-axes in the admin).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True

@@ -9,6 +9,7 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("departments.urls")),
     path("", include("goals.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("staff/<str:ward>/roster/", views.roster, name="roster"),
+    path("staff/<str:ward>/roster/<slug:token>/", views.roster_preview, name="roster_preview"),
+    path("staff/<str:ward>/roster/<slug:token>/commit/", views.roster_commit, name="roster_commit"),
+    path("staff/<str:ward>/roster/<slug:token>/cancel/", views.roster_cancel, name="roster_cancel"),
+    path("staff/<str:ward>/roster.<str:fmt>", views.roster_export, name="roster_export"),
+]
