@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from goals import access
 
-from .forms import RosterUploadForm
-from .staff import store
+from .forms import AddMembershipForm, EndMembershipForm, MoveMembershipForm, RosterUploadForm
+from .models import Membership
+from .staff import manage, store
 from .staff.export import roster_csv, roster_rows, roster_xlsx
 from .staff.plan import RosterRefused, build_plan, commit_plan
 from .staff.reader import RosterRejected, read_roster
@@ -130,3 +131,104 @@ def roster_export(request, ward, fmt):
     filename = f"職員名簿_{ward.name}_{today.isoformat()}.{fmt}"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
+
+
+# --- One person at a time: the staff page -------------------------------------------------
+
+
+@require_safe
+def staff(request, ward):
+    """The ward's people: memberships valid today or later, then the ended ones (kept as history)."""
+    ward = access.ward_for_staff_manager(request.user, ward)
+    today = timezone.localdate()
+    memberships = (
+        Membership.objects.filter(department__ward=ward)
+        .select_related("user", "department")
+        .order_by("department__order", "department__name", "user__username", "valid_from")
+    )
+    current = [m for m in memberships if m.valid_until is None or m.valid_until >= today]
+    ended = [m for m in memberships if m.valid_until is not None and m.valid_until < today]
+    return render(
+        request,
+        "departments/staff.html",
+        {
+            "ward": ward,
+            "today": today,
+            "current": current,
+            "ended": ended[-200:],
+            "departments": ward.departments.active(),
+            "add_form": AddMembershipForm(ward=ward),
+            "end_form": EndMembershipForm(),
+            "move_form": MoveMembershipForm(ward=ward),
+        },
+    )
+
+
+def _refused(request, ward, message):
+    messages.error(request, message)
+    return redirect("staff:staff", ward=ward.name)
+
+
+def _form_message(form) -> str:
+    return " ".join(
+        f"{form.fields[f].label if f in form.fields else ''}：{e}"
+        for f, es in form.errors.items()
+        for e in es
+    )
+
+
+@require_POST
+def membership_add(request, ward):
+    ward = access.ward_for_staff_manager(request.user, ward)
+    form = AddMembershipForm(request.POST, ward=ward)
+    if not form.is_valid():
+        return _refused(request, ward, "追加できませんでした。" + _form_message(form))
+    try:
+        membership = manage.add_membership(**form.cleaned_data)
+    except manage.ChangeRefused as refused:
+        return _refused(request, ward, f"追加できませんでした。{refused}")
+    messages.success(request, f"{membership.user}を{membership.department}に追加しました。")
+    return redirect("staff:staff", ward=ward.name)
+
+
+@require_POST
+def membership_end(request, ward, pk):
+    ward, membership = access.membership_for_staff_manager(request.user, ward, pk)
+    form = EndMembershipForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, ward, "終了できませんでした。" + _form_message(form))
+    try:
+        manage.end_membership(membership, form.cleaned_data["valid_until"])
+    except manage.ChangeRefused as refused:
+        return _refused(request, ward, f"終了できませんでした。{refused}")
+    messages.success(request, f"{membership.user}の{membership.department}の所属を終了日つきにしました。")
+    return redirect("staff:staff", ward=ward.name)
+
+
+@require_POST
+def membership_move(request, ward, pk):
+    ward, membership = access.membership_for_staff_manager(request.user, ward, pk)
+    form = MoveMembershipForm(request.POST, ward=ward)
+    if not form.is_valid():
+        return _refused(request, ward, "異動できませんでした。" + _form_message(form))
+    try:
+        new = manage.move_membership(
+            membership, form.cleaned_data["department"], form.cleaned_data["valid_from"]
+        )
+    except manage.ChangeRefused as refused:
+        return _refused(request, ward, f"異動できませんでした。{refused}")
+    messages.success(
+        request, f"{new.user}の異動（{membership.department} → {new.department}）を登録しました。"
+    )
+    return redirect("staff:staff", ward=ward.name)
+
+
+@require_POST
+def setup_mail(request, ward, pk):
+    ward, person = access.person_for_staff_manager(request.user, ward, pk)
+    try:
+        address = manage.send_setup_mail(person)
+    except manage.ChangeRefused as refused:
+        return _refused(request, ward, str(refused))
+    messages.success(request, f"{person}にサインインの設定メールを送りました（{address}）。")
+    return redirect("staff:staff", ward=ward.name)

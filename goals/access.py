@@ -188,3 +188,33 @@ def ward_for_staff_manager(user, ward: str) -> Ward:
     if not found.is_reviewed_by(user):
         raise PermissionDenied(NOT_A_STAFF_MANAGER)
     return found
+
+
+def membership_for_staff_manager(user, ward: str, pk) -> tuple[Ward, Membership]:
+    """One membership of a ward, for its staff managers; a membership of another ward is a 404."""
+    found = ward_for_staff_manager(user, ward)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "department"), pk=pk, department__ward=found
+    )
+    return found, membership
+
+
+def person_for_staff_manager(user, ward: str, pk):
+    """A person with a membership (any date) in the ward; anyone else is a 404 to its staff managers.
+
+    Administrators and people who also belong to another ward are managed by a superuser only:
+    a ward must not be able to send their sign-in set-up mail.
+    """
+    from django.contrib.auth import get_user_model
+
+    found = ward_for_staff_manager(user, ward)
+    person = get_object_or_404(get_user_model().objects.filter(memberships__department__ward=found).distinct(), pk=pk)
+    if not user.is_superuser and (
+        person.is_superuser
+        or person.is_staff
+        or Membership.objects.filter(user=person).exclude(department__ward=found).exists()
+    ):
+        raise PermissionDenied(
+            "この職員は管理者か、ほかの区にも所属しているため、システム管理者だけが設定メールを送れます。"
+        )
+    return found, person

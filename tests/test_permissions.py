@@ -137,6 +137,20 @@ def STAFF_TOKEN(w):
     return [w.sheet.ward.name, "no-such-upload-token-000000000000"]
 
 
+def EDITOR_MEMBERSHIP(w):
+    return [w.sheet.ward.name, Membership.objects.get(user__username="kumin-editor").pk]
+
+
+def EDITOR_PERSON(w):
+    return [w.sheet.ward.name, get_user_model().objects.get(username="kumin-editor").pk]
+
+
+def _hogo(w):
+    from departments.models import Department
+
+    return Department.objects.get(ward=w.sheet.ward, name="保護課").pk
+
+
 def _roster_file(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -279,7 +293,51 @@ ROWS = [
     Row(
         "carry forward, unknown year", "POST", "goals:carry_forward", lambda w: ["幸区", 2001], everyone(404)
     ),
-    # The staff roster: the ward's reviewers; its other members 403, other wards 404.
+    # The staff page and the roster: the ward's reviewers; its other members 403, other wards 404.
+    Row("staff page", "GET", "staff:staff", WARD, board_only(200)),
+    Row("staff page", "POST", "staff:staff", WARD, get_only()),
+    Row(
+        "add membership",
+        "POST",
+        "staff:membership_add",
+        WARD,
+        board_only(302),
+        data=lambda w: {
+            "username": "k0042",
+            "department": _hogo(w),
+            "role": "editor",
+            "valid_from": "2026-04-01",
+        },
+    ),
+    Row("add membership", "GET", "staff:membership_add", WARD, post_only()),
+    Row(
+        "end membership",
+        "POST",
+        "staff:membership_end",
+        EDITOR_MEMBERSHIP,
+        board_only(302),
+        data=lambda w: {"valid_until": "2026-03-31"},
+    ),
+    Row("end membership", "GET", "staff:membership_end", EDITOR_MEMBERSHIP, post_only()),
+    Row(
+        "end membership, unknown",
+        "POST",
+        "staff:membership_end",
+        lambda w: ["幸区", 999999],
+        board_only(404),
+        data=lambda w: {"valid_until": "2026-03-31"},
+    ),
+    Row(
+        "move membership",
+        "POST",
+        "staff:membership_move",
+        EDITOR_MEMBERSHIP,
+        board_only(302),
+        data=lambda w: {"department": _hogo(w), "valid_from": "2026-04-01"},
+    ),
+    Row("move membership", "GET", "staff:membership_move", EDITOR_MEMBERSHIP, post_only()),
+    Row("setup mail", "POST", "staff:setup_mail", EDITOR_PERSON, board_only(302), writes=False),
+    Row("setup mail", "GET", "staff:setup_mail", EDITOR_PERSON, post_only()),
     Row("roster", "GET", "staff:roster", WARD, board_only(200)),
     Row("roster upload", "POST", "staff:roster", WARD, board_only(302), data=_roster_file, writes=False),
     Row("roster, unknown ward", "GET", "staff:roster", lambda w: ["無い区"], everyone(404)),
