@@ -208,7 +208,9 @@ def person_for_staff_manager(user, ward: str, pk):
     from django.contrib.auth import get_user_model
 
     found = ward_for_staff_manager(user, ward)
-    person = get_object_or_404(get_user_model().objects.filter(memberships__department__ward=found).distinct(), pk=pk)
+    person = get_object_or_404(
+        get_user_model().objects.filter(memberships__department__ward=found).distinct(), pk=pk
+    )
     if not user.is_superuser and (
         person.is_superuser
         or person.is_staff
