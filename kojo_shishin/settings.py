@@ -73,6 +73,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Sign-in with the office directory (LDAP / Active Directory), on when a server is named
+# (kojo_shishin/directory.py, README). Tried before local passwords; local accounts still work.
+if env_str("DJANGO_LDAP_SERVER_URI"):
+    from .directory import directory_settings
+
+    globals().update(directory_settings())
+    AUTHENTICATION_BACKENDS.insert(1, "kojo_shishin.directory.DirectoryBackend")
+
 ROOT_URLCONF = "kojo_shishin.urls"
 
 TEMPLATES = [
