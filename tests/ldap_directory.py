@@ -152,7 +152,8 @@ def start(folder: Path) -> Directory:
     port = free_port()
     uri = f"ldap://127.0.0.1:{port}"
     # -d 0: stay in the foreground so the test owns the process and its end.
-    log = open(folder / "slapd.log", "wb")  # noqa: SIM115 - kept open for the server's life, closed by stop()
+    # Kept open for the server's life; stop() closes it.
+    log = open(folder / "slapd.log", "wb")
     process = subprocess.Popen([SLAPD, "-f", str(conf), "-h", uri + "/", "-d", "0"], stdout=log, stderr=log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
