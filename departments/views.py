@@ -91,6 +91,7 @@ def roster_commit(request, ward, token):
             fingerprint=record["fingerprint"],
         )
     except (RosterRejected, RosterRefused) as refused:
+        request.access_outcome = "refused"
         messages.error(request, str(refused))
         return redirect("staff:roster_preview", ward=ward.name, token=token)
     store.discard(request, token)
@@ -165,6 +166,7 @@ def staff(request, ward):
 
 
 def _refused(request, ward, message):
+    request.access_outcome = "refused"
     messages.error(request, message)
     return redirect("staff:staff", ward=ward.name)
 

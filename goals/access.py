@@ -220,3 +220,31 @@ def person_for_staff_manager(user, ward: str, pk):
             "この職員は管理者か、ほかの区にも所属しているため、システム管理者だけが設定メールを送れます。"
         )
     return found, person
+
+
+def access_log_wards(user):
+    """Wards whose access log a person may read: every one for a superuser, the wards they review.
+
+    Anyone else who belongs to a ward gets 403; someone with no ward at all 404.
+    """
+    if user.is_superuser:
+        return Ward.objects.all()
+    wards = reviewed_wards(user)
+    if not wards.exists():
+        if not Ward.objects.for_user(user).exists():
+            raise Http404("この画面はありません。")
+        raise PermissionDenied(
+            "アクセス記録は、区の取りまとめ担当（総務課）とシステム管理者だけが見られます。"
+        )
+    return wards
+
+
+def readable_access_events(user, wards):
+    """The log lines of the given wards: events about the ward, and those of its people (any date)."""
+    from audit.models import AccessEvent
+
+    events = AccessEvent.objects.select_related("ward")
+    if user.is_superuser:
+        return events
+    people = Membership.objects.filter(department__ward__in=wards).values("user_id")
+    return events.filter(Q(ward__in=wards) | Q(user_id__in=people))

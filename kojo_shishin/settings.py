@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kojo_shishin",  # project-wide management commands (backup, restore)
     "departments",
     "goals",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so that it sees the failed sign-ins the views report.
     "axes.middleware.AxesMiddleware",
+    # Downloads, imports, staff and admin changes into the access log (sign-ins come from signals).
+    "audit.middleware.AccessLogMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -255,3 +258,6 @@ IMPORT_UPLOAD_DIR = Path(
     env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
 )
 IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
+
+# The access log (audit/): kept this many days, then removed by `manage.py purge_access_log` (daily).
+ACCESS_LOG_RETENTION_DAYS = env_int("DJANGO_ACCESS_LOG_RETENTION_DAYS", 3 * 365)

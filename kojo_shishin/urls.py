@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/password_change/", views.password_change, name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("departments.urls")),
+    path("", include("audit.urls")),
     path("", include("goals.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

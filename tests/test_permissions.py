@@ -293,6 +293,8 @@ ROWS = [
     Row(
         "carry forward, unknown year", "POST", "goals:carry_forward", lambda w: ["幸区", 2001], everyone(404)
     ),
+    Row("access log", "GET", "audit:access_log", NONE, {**board_only(200), "other_ward_reviewer": 200}),
+    Row("access log", "POST", "audit:access_log", NONE, get_only()),
     # The staff page and the roster: the ward's reviewers; its other members 403, other wards 404.
     Row("staff page", "GET", "staff:staff", WARD, board_only(200)),
     Row("staff page", "POST", "staff:staff", WARD, get_only()),
@@ -456,8 +458,10 @@ def test_permission_matrix(client, seed, personas, row):
 
 def test_matrix_covers_every_url_of_the_app():
     """A new URL of the goals app without a row here fails this test."""
+    from audit.urls import urlpatterns as audit_urlpatterns
     from departments.urls import urlpatterns as staff_urlpatterns
     from goals.urls import urlpatterns
 
     names = {f"goals:{p.name}" for p in urlpatterns} | {f"staff:{p.name}" for p in staff_urlpatterns}
+    names |= {f"audit:{p.name}" for p in audit_urlpatterns}
     assert names <= {row.name for row in ROWS}, f"no matrix row for {sorted(names - {r.name for r in ROWS})}"
