@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from departments.models import Department, Membership
@@ -192,3 +193,38 @@ def test_a_ward_cannot_send_the_setup_mail_of_an_administrator_or_a_person_of_tw
         assert response.status_code == 403
         assert "システム管理者だけが" in response.content.decode()
     assert mailoutbox == []
+
+
+def test_the_staff_page_and_the_roster_preview_take_the_same_queries_for_more_people(client, seed, manager):
+    from django.db import connection
+
+    from .test_roster import _csv
+
+    class Counter(list):
+        def __call__(self, execute, sql, params, many, context):
+            self.append(sql)
+            return execute(sql, params, many, context)
+
+    def counted(url):
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            assert client.get(url).status_code == 200
+        return counter
+
+    def counts():
+        page = counted(reverse("staff:staff", args=["幸区"]))
+        lines = [f"p{i:03d},,,区民課,入力担当,," for i in range(Membership.objects.count())]
+        response = client.post(
+            reverse("staff:roster", args=["幸区"]),
+            {"file": SimpleUploadedFile("r.csv", _csv(*lines)), "effective": "2026-04-01"},
+        )
+        preview = counted(response["Location"])
+        return len(page), len(preview)
+
+    few = counts()
+    assert min(few) > 0
+    people = [get_user_model()(username=f"extra{i}") for i in range(30)]
+    get_user_model().objects.bulk_create(people)
+    for user in get_user_model().objects.filter(username__startswith="extra"):
+        Membership.objects.create(user=user, department=_dept("保護課"), valid_from=MEMBER_SINCE)
+    assert counts() == few
