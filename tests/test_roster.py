@@ -299,3 +299,11 @@ def test_another_wards_preview_token_is_404(client, seed, signed_in_reviewer, ot
     client.force_login(other_ward_reviewer)
     assert client.get(reverse("staff:roster_preview", args=["中原区", token])).status_code == 404
     assert client.get(reverse("staff:roster_preview", args=["幸区", token])).status_code == 404
+
+
+def test_the_staff_number_header_is_read_as_the_user_name(client, seed, signed_in_reviewer):
+    data = "職員番号,部署,役割\r\nsaiwai-reviewer,総務課,取りまとめ\r\nkumin-editor,区民課,入力担当\r\n"
+    page, _ = _preview(client, data.encode())
+    plan = page.context["plan"]
+    assert not plan.problems and plan.unchanged == 2
+    assert [m.username for m in plan.leavers] == ["hogo-editor"]
