@@ -245,7 +245,9 @@ def test_a_zip_bomb_is_refused(client, seed, signed_in_reviewer, settings):
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (4 * 1024 * 1024))
     response = _upload(client, out.getvalue(), name="bomb.xlsx")
-    assert "大きすぎます" in client.get(response["Location"]).context["rejected"]
+    rejected = client.get(response["Location"]).context["rejected"]
+    assert "大きすぎます" in rejected
+    assert "取組シート" not in rejected  # the sheet import's check, in the roster's words
 
 
 def test_a_commit_after_someone_changed_the_memberships_is_refused(client, seed, signed_in_reviewer, editor):

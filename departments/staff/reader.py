@@ -116,7 +116,10 @@ def _table(data: bytes) -> list[list]:
             check_workbook_bytes(data)
             return _workbook_rows(data)
     except WorkbookRejected as error:
-        raise RosterRejected(str(error)) from None
+        # The sheet import's words, about this file.
+        raise RosterRejected(
+            str(error).replace("取組シートの内容", "名簿").replace("取組シート", "職員名簿")
+        ) from None
     if b"\x00" in data[:4096]:
         raise RosterRejected(
             "CSV ファイルとして読めません。Excel ブック（.xlsx）か、CSV（UTF-8 または Shift_JIS）を選んでください。"
