@@ -8,7 +8,10 @@ own password when the directory cannot be reached.
 """
 
 import ldap
+from django.conf import settings
+from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
 from django.core.exceptions import ValidationError
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 from django_auth_ldap.config import ActiveDirectoryGroupType, GroupOfNamesType, LDAPSearch
@@ -105,3 +108,20 @@ class SignInForm(AuthenticationForm):
         if getattr(self.request, "directory_unreachable", False):
             return ValidationError(DIRECTORY_DOWN, code="directory_unreachable")
         return super().get_invalid_login_error()
+
+
+class TrustedHeaderMiddleware(PersistentRemoteUserMiddleware):
+    """Single sign-on through a trusted proxy that puts the signed-in user name in a header.
+
+    Off unless DJANGO_REMOTE_USER_HEADER is set. Only safe when every request passes through that
+    proxy and the proxy removes the header from what clients send.
+    """
+
+    @property
+    def header(self):
+        return settings.REMOTE_USER_HEADER
+
+
+class TrustedHeaderBackend(RemoteUserBackend):
+    # Only accounts the roster or the directory already made: a header cannot create people.
+    create_unknown_user = False

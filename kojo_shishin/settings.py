@@ -83,6 +83,14 @@ if env_str("DJANGO_LDAP_SERVER_URI"):
 
     globals().update(directory_settings())
     AUTHENTICATION_BACKENDS.insert(1, "kojo_shishin.directory.DirectoryBackend")
+# Single sign-on through a trusted proxy's header (e.g. HTTP_X_REMOTE_USER); off by default.
+REMOTE_USER_HEADER = env_str("DJANGO_REMOTE_USER_HEADER")
+if REMOTE_USER_HEADER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "kojo_shishin.directory.TrustedHeaderMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.append("kojo_shishin.directory.TrustedHeaderBackend")
 
 ROOT_URLCONF = "kojo_shishin.urls"
 

@@ -178,3 +178,33 @@ def test_settings_from_the_environment(monkeypatch):
     assert config["AUTH_LDAP_START_TLS"] is True
     assert config["AUTH_LDAP_CONNECTION_OPTIONS"][ldap.OPT_NETWORK_TIMEOUT] == 3
     assert "AUTH_LDAP_USER_SEARCH" not in config
+
+
+@pytest.fixture
+def trusted_header(settings):
+    settings.REMOTE_USER_HEADER = "HTTP_X_REMOTE_USER"
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "kojo_shishin.directory.TrustedHeaderMiddleware",
+    )
+    settings.MIDDLEWARE = middleware
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "kojo_shishin.directory.TrustedHeaderBackend",
+    ]
+
+
+def test_single_sign_on_through_a_trusted_header(client, seed, kumin_report, editor, trusted_header):
+    response = client.get("/", HTTP_X_REMOTE_USER=editor.username)
+    assert response["Location"] == reverse("goals:report", args=[kumin_report.pk])
+    # A name the roster does not know is not created, and sees the login page.
+    client.logout()
+    stranger = client.get("/", HTTP_X_REMOTE_USER="nobody-known")
+    assert stranger["Location"].startswith(reverse("login"))
+    assert not get_user_model().objects.filter(username="nobody-known").exists()
+
+
+def test_the_header_means_nothing_when_single_sign_on_is_off(client, seed, editor):
+    response = client.get("/", HTTP_X_REMOTE_USER=editor.username)
+    assert response["Location"].startswith(reverse("login"))
