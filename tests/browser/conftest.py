@@ -135,7 +135,7 @@ def html_checker():
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or a read timing out while the checker still starts
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
                 pytest.fail("Nu HTML checker (vnu.jar) が起動しませんでした。")
