@@ -75,7 +75,7 @@ fixtures: install
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
 # LibreOffice where soffice is installed (docs/benchmarks.md).
-bench: install bench-import
+bench: install bench-import bench-roster bench-access-log
 	$(BIN)/python scripts/bench_sheet.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
@@ -90,3 +90,13 @@ clean:
 .PHONY: bench-import
 bench-import: install
 	$(BIN)/python scripts/bench_import.py
+
+# A 1,000-person staff roster: read, preview and commit (an April: 200 moves, 50 leavers, 50 new).
+.PHONY: bench-roster
+bench-roster: install
+	$(BIN)/python scripts/bench_roster.py
+
+# Save latency with and without the access log, and a logged download (ratios in one run).
+.PHONY: bench-access-log
+bench-access-log: install
+	$(BIN)/python scripts/bench_access_log.py

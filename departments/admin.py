@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from goals.admin_io.formats import FlatImportExportAdmin
 
@@ -16,6 +17,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "role", "valid_from", "valid_until"]
 
 
 @admin.register(Department)
@@ -30,10 +32,16 @@ class DepartmentAdmin(FlatImportExportAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "department", "ward", "role"]
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "department", "ward", "role", "valid_from", "valid_until"]
     list_select_related = ["user", "department__ward"]
-    list_filter = ["role", "department__ward", "department"]
+    list_filter = [
+        "role",
+        "department__ward",
+        "department",
+        "valid_from",
+        ("valid_until", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["user__username", "user__last_name", "user__first_name", "department__name"]
     autocomplete_fields = ["user", "department"]
 

@@ -1,5 +1,16 @@
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+def today() -> datetime.date:
+    """The office's date (TIME_ZONE is Asia/Tokyo): rights change at local midnight, not UTC's."""
+    return timezone.localdate()
 
 
 class WardQuerySet(models.QuerySet):
@@ -9,7 +20,9 @@ class WardQuerySet(models.QuerySet):
             return self.all()
         if not user.is_authenticated:
             return self.none()
-        return self.filter(departments__memberships__user=user).distinct()
+        return self.filter(
+            departments__memberships__in=Membership.objects.active().filter(user_id=user.pk)
+        ).distinct()
 
     def get_by_natural_key(self, name):
         return self.get(name=name)
@@ -41,9 +54,11 @@ class Ward(models.Model):
         """取りまとめ of this ward (a reviewer membership in any of its departments) or a superuser."""
         if user.is_superuser:
             return True
-        return Membership.objects.filter(
-            user_id=user.pk, department__ward=self, role=Membership.Role.REVIEWER
-        ).exists()
+        return (
+            Membership.objects.active()
+            .filter(user_id=user.pk, department__ward=self, role=Membership.Role.REVIEWER)
+            .exists()
+        )
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -90,13 +105,36 @@ class Department(models.Model):
         """入力担当 of this department (an editor membership) or a superuser."""
         if user.is_superuser:
             return True
-        return Membership.objects.filter(
-            user_id=user.pk, department=self, role=Membership.Role.EDITOR
-        ).exists()
+        return (
+            Membership.objects.active()
+            .filter(user_id=user.pk, department=self, role=Membership.Role.EDITOR)
+            .exists()
+        )
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None):
+        """Memberships valid on a day (today in the office's time zone): started, not yet ended.
+
+        The end date is the last day worked (3月31日): rights end at the midnight after it.
+        """
+        on = on or today()
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
+
+    def overlapping(self, user, department, valid_from, valid_until, exclude_pk=None):
+        """The same person's memberships of the same department whose dates meet the given ones."""
+        found = self.filter(user=user, department=department)
+        if valid_until is not None:
+            found = found.filter(valid_from__lte=valid_until)
+        found = found.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
+        return found.exclude(pk=exclude_pk) if exclude_pk else found
 
 
 class Membership(models.Model):
-    """Who works in which department, and whether they enter or review."""
+    """Who works in which department from when until when, and whether they enter or review.
+
+    Ended memberships are kept: they show who was in which department on a given day.
+    """
 
     class Role(models.TextChoices):
         EDITOR = "editor", "入力担当"
@@ -112,14 +150,41 @@ class Membership(models.Model):
         Department, on_delete=models.CASCADE, related_name="memberships", verbose_name="部署"
     )
     role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.EDITOR)
+    valid_from = models.DateField("開始日", default=today)
+    valid_until = models.DateField(
+        "終了日", null=True, blank=True, help_text="最後の勤務日（例：3月31日）。空欄は期限なし。"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="所属の履歴")
 
     class Meta:
         verbose_name = "所属"
         verbose_name_plural = "所属"
-        ordering = ["department", "user"]
+        ordering = ["department", "user", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "department"], name="membership_unique_per_department"),
+            models.UniqueConstraint(
+                fields=["user", "department", "valid_from"], name="membership_unique_start_per_department"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="membership_ends_after_start",
+            ),
         ]
 
     def __str__(self):
         return f"{self.user} / {self.department}（{self.get_role_display()}）"
+
+    def clean(self):
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": "終了日は開始日より後の日付にしてください。"})
+        if self.user_id and self.department_id and self.valid_from:
+            others = Membership.objects.overlapping(
+                self.user_id, self.department_id, self.valid_from, self.valid_until, exclude_pk=self.pk
+            )
+            if others.exists():
+                raise ValidationError("同じ部署に期間の重なる所属がすでにあります。")
+
+    def is_active(self, on: datetime.date | None = None) -> bool:
+        on = on or today()
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)

@@ -28,14 +28,13 @@ def reviewed_wards(user):
         return Ward.objects.all()
     if not user.is_authenticated:
         return Ward.objects.none()
-    return Ward.objects.filter(
-        departments__memberships__user=user, departments__memberships__role=Membership.Role.REVIEWER
-    ).distinct()
+    reviews = Membership.objects.active().filter(user_id=user.pk, role=Membership.Role.REVIEWER)
+    return Ward.objects.filter(departments__memberships__in=reviews).distinct()
 
 
 def _reach(user) -> Q:
-    """Departments a person belongs to (any role), and every department of a ward they review."""
-    own = Department.objects.filter(memberships__user=user)
+    """Departments a person belongs to today (any role), and every department of a ward they review."""
+    own = Department.objects.filter(memberships__in=Membership.objects.active().filter(user_id=user.pk))
     return Q(department__in=own) | Q(sheet__ward__in=reviewed_wards(user))
 
 
@@ -175,3 +174,77 @@ def importable_wards(user):
             raise Http404("この画面はありません。")
         raise not_an_importer()
     return wards
+
+
+NOT_A_STAFF_MANAGER = (
+    "職員名簿と所属の管理は、区の取りまとめ担当（総務課）だけが行えます。"
+    "異動や新しい職員は、取りまとめ担当に連絡してください。"
+)
+
+
+def ward_for_staff_manager(user, ward: str) -> Ward:
+    """A ward's roster and memberships: its reviewers and superusers; its other members 403, others 404."""
+    found = get_object_or_404(Ward.objects.for_user(user), name=ward)
+    if not found.is_reviewed_by(user):
+        raise PermissionDenied(NOT_A_STAFF_MANAGER)
+    return found
+
+
+def membership_for_staff_manager(user, ward: str, pk) -> tuple[Ward, Membership]:
+    """One membership of a ward, for its staff managers; a membership of another ward is a 404."""
+    found = ward_for_staff_manager(user, ward)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "department"), pk=pk, department__ward=found
+    )
+    return found, membership
+
+
+def person_for_staff_manager(user, ward: str, pk):
+    """A person with a membership (any date) in the ward; anyone else is a 404 to its staff managers.
+
+    Administrators and people who also belong to another ward are managed by a superuser only:
+    a ward must not be able to send their sign-in set-up mail.
+    """
+    from django.contrib.auth import get_user_model
+
+    found = ward_for_staff_manager(user, ward)
+    person = get_object_or_404(
+        get_user_model().objects.filter(memberships__department__ward=found).distinct(), pk=pk
+    )
+    if not user.is_superuser and (
+        person.is_superuser
+        or person.is_staff
+        or Membership.objects.filter(user=person).exclude(department__ward=found).exists()
+    ):
+        raise PermissionDenied(
+            "この職員は管理者か、ほかの区にも所属しているため、システム管理者だけが設定メールを送れます。"
+        )
+    return found, person
+
+
+def access_log_wards(user):
+    """Wards whose access log a person may read: every one for a superuser, the wards they review.
+
+    Anyone else who belongs to a ward gets 403; someone with no ward at all 404.
+    """
+    if user.is_superuser:
+        return Ward.objects.all()
+    wards = reviewed_wards(user)
+    if not wards.exists():
+        if not Ward.objects.for_user(user).exists():
+            raise Http404("この画面はありません。")
+        raise PermissionDenied(
+            "アクセス記録は、区の取りまとめ担当（総務課）とシステム管理者だけが見られます。"
+        )
+    return wards
+
+
+def readable_access_events(user, wards):
+    """The log lines of the given wards: events about the ward, and those of its people (any date)."""
+    from audit.models import AccessEvent
+
+    events = AccessEvent.objects.select_related("ward")
+    if user.is_superuser:
+        return events
+    people = Membership.objects.filter(department__ward__in=wards).values("user_id")
+    return events.filter(Q(ward__in=wards) | Q(user_id__in=people))

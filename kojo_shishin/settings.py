@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kojo_shishin",  # project-wide management commands (backup, restore)
     "departments",
     "goals",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -68,12 +69,30 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so that it sees the failed sign-ins the views report.
     "axes.middleware.AxesMiddleware",
+    # Downloads, imports, staff and admin changes into the access log (sign-ins come from signals).
+    "audit.middleware.AccessLogMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Sign-in with the office directory (LDAP / Active Directory), on when a server is named
+# (kojo_shishin/directory.py, README). Tried before local passwords; local accounts still work.
+if env_str("DJANGO_LDAP_SERVER_URI"):
+    from .directory import directory_settings
+
+    globals().update(directory_settings())
+    AUTHENTICATION_BACKENDS.insert(1, "kojo_shishin.directory.DirectoryBackend")
+# Single sign-on through a trusted proxy's header (e.g. HTTP_X_REMOTE_USER); off by default.
+REMOTE_USER_HEADER = env_str("DJANGO_REMOTE_USER_HEADER")
+if REMOTE_USER_HEADER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "kojo_shishin.directory.TrustedHeaderMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.append("kojo_shishin.directory.TrustedHeaderBackend")
 
 ROOT_URLCONF = "kojo_shishin.urls"
 
@@ -131,6 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ja"
+# Japanese names for the libraries that ship none (django-axes in the admin).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
@@ -302,3 +323,5 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# The access log (audit/): kept this many days, then removed by `manage.py purge_access_log` (daily).
+ACCESS_LOG_RETENTION_DAYS = env_int("DJANGO_ACCESS_LOG_RETENTION_DAYS", 3 * 365)

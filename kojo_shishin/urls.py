@@ -2,13 +2,21 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import views
+
 admin.site.site_header = "向上指針取組シート 管理"
 admin.site.site_title = "向上指針 管理"
 admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's own: the sign-in form that tells when the directory is unreachable, and no
+    # password change for people whose password lives in the directory.
+    path("accounts/login/", views.sign_in, name="login"),
+    path("accounts/password_change/", views.password_change, name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("departments.urls")),
+    path("", include("audit.urls")),
     path("", include("goals.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -18,6 +18,12 @@ fc-list :lang=ja 2>/dev/null | grep -q . || missing+=(fonts-ipaexfont-gothic)
 has_lib libpango-1.0.so.0 || missing+=(libpango-1.0-0)
 has_lib libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
 has_lib libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)
+# python-ldap (sign-in with the office directory) is built from source: a compiler and the headers.
+command -v gcc >/dev/null || missing+=(gcc)
+[[ -z $python ]] || [[ -f "$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]] \
+  || missing+=(python3-dev)
+[[ -f /usr/include/ldap.h ]] || missing+=(libldap2-dev)
+[[ -f /usr/include/sasl/sasl.h ]] || missing+=(libsasl2-dev)
 
 if [[ "${1:-}" == "--test" ]]; then
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
@@ -30,6 +36,9 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v java >/dev/null || missing+=(default-jre-headless)
   command -v npm >/dev/null || missing+=(npm)
+  # The directory sign-in tests run a real OpenLDAP server of their own on 127.0.0.1.
+  [[ -x /usr/sbin/slapd ]] || missing+=(slapd)
+  command -v ldapadd >/dev/null || missing+=(ldap-utils)
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -9,6 +9,7 @@ Personas (all in 幸区 unless named otherwise):
 - superuser:            Django superuser
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from departments.models import Department, Membership, Ward
 from goals.models import Sheet
 
 PASSWORD = "correct-horse-battery-staple-7"
+# Personas have been in their department since long before any date a test sets the clock or a replay to.
+MEMBER_SINCE = datetime.date(2020, 4, 1)
 FIXTURES = sorted(str(p) for p in (Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
 
 
@@ -38,7 +41,7 @@ def _user(username, **extra):
 
 def _member(username, department, role):
     user = _user(username, email=f"{username}@example.invalid")
-    Membership.objects.create(user=user, department=department, role=role)
+    Membership.objects.create(user=user, department=department, role=role, valid_from=MEMBER_SINCE)
     return user
 
 

@@ -25,16 +25,19 @@ def _addresses(users) -> list[str]:
     return sorted({u.email for u in users if u.email})
 
 
-def _active_members(role, **where):
-    return get_user_model().objects.filter(is_active=True, memberships__role=role, **where).distinct()
+def _active_members(role, on=None, **where):
+    """Active accounts with a membership of the role valid on the day (today): a mover's old
+    department stops mailing them the day after their last day there."""
+    memberships = Membership.objects.active(on).filter(role=role, **where)
+    return get_user_model().objects.filter(is_active=True, memberships__in=memberships).distinct()
 
 
-def ward_reviewers(ward):
-    return _active_members(Membership.Role.REVIEWER, memberships__department__ward=ward)
+def ward_reviewers(ward, on=None):
+    return _active_members(Membership.Role.REVIEWER, on, department__ward=ward)
 
 
-def department_editors(department):
-    return _active_members(Membership.Role.EDITOR, memberships__department=department)
+def department_editors(department, on=None):
+    return _active_members(Membership.Role.EDITOR, on, department=department)
 
 
 def _send(recipients: list[str], subject: str, body: str):
@@ -110,4 +113,4 @@ def send_reminder(report, today: datetime.date) -> list[str]:
         f"実施結果と達成度を入力し、提出してください。\n{url}\n"
     )
     subject = f"【向上指針】実施結果の提出のお願い（{deadline_phrase(deadline, today)}）"
-    return _send(_addresses(department_editors(report.department)), subject, body)
+    return _send(_addresses(department_editors(report.department, on=today)), subject, body)

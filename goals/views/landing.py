@@ -18,9 +18,8 @@ class Destination:
 def _destinations(user) -> tuple[list[Destination], list[str]]:
     """Where each membership leads (latest sheet), and what has no sheet yet."""
     found, missing = [], []
-    memberships = user.memberships.select_related("department__ward").order_by(
-        "department__ward__name", "department__order"
-    )
+    memberships = Membership.objects.active().filter(user_id=user.pk).select_related("department__ward")
+    memberships = memberships.order_by("department__ward__name", "department__order")
     for m in memberships:
         department, ward = m.department, m.department.ward
         if m.role == Membership.Role.REVIEWER:
@@ -68,6 +67,6 @@ def home(request):
         {
             "destinations": destinations,
             "missing": missing,
-            "has_membership": request.user.memberships.exists(),
+            "has_membership": Membership.objects.active().filter(user_id=request.user.pk).exists(),
         },
     )
