@@ -22,8 +22,9 @@ def close(sheet, reviewer):
     return sheet
 
 
-def published(sheet, reviewer, reason="区のホームページで公表するため"):
-    hand_everything_in(sheet)
+def published(sheet, reviewer, reason="区のホームページで公表するため", hand_in=True):
+    if hand_in:
+        hand_everything_in(sheet)
     close(sheet, reviewer)
     workflow.publish(sheet, by=reviewer, reason=reason)
     sheet.refresh_from_db()
