@@ -11,6 +11,7 @@ from goals.views import (
     publication,
     reports,
     sheets,
+    years,
 )
 
 app_name = "goals"
@@ -72,6 +73,8 @@ urlpatterns: list = [
     path("kokai/data/<str:ward>/<int:year>.json", public.data_json, name="public_json"),
     path("kokai/api/sheets/", public.api_sheets, name="public_api_sheets"),
     path("kokai/api/sheets/<str:ward>/<int:year>/", public.api_sheet, name="public_api_sheet"),
+    # A department across years (every reader of the department page).
+    path("reports/<int:pk>/years/", years.department_years_page, name="department_years"),
     # The city (区政推進): every ward of the city, read only.
     path("cities/<str:code>/<int:year>/", city.city, name="city"),
     path("cities/<str:code>/<int:year>/wards/<str:ward>/", city.city_ward, name="city_ward"),

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from departments.models import City, CityStaff, Ward
+from departments.models import CityStaff, Ward
 from goals import access, workflow
 from goals.city import city_board
 from goals.models import DepartmentReport, Goal, Sheet

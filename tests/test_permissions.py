@@ -337,6 +337,8 @@ ROWS = [
             Row(f"{name} (public)", "POST", name, args, public(405), state="published"),
         )
     ],
+    Row("department years", "GET", "goals:department_years", REPORT, department_read()),
+    Row("department years", "POST", "goals:department_years", REPORT, post_only()),
     Row("city board", "GET", "goals:city", lambda w: ["141305", 2025], city_only(200)),
     Row("city board", "POST", "goals:city", lambda w: ["141305", 2025], post_only()),
     Row("city board, unknown year", "GET", "goals:city", lambda w: ["141305", 2001], city_only(404)),

@@ -1,6 +1,7 @@
 """The public pages and the city board in a real browser, audited (axe + Nu): a city user opens the
 city board and follows a ward; the reviewer publishes; an anonymous visitor reads the published sheet
-and downloads its CSV; the open-data description; the publication page with an error."""
+and downloads its CSV; the open-data description; the publication page with an error; a department
+across years."""
 
 import csv
 import io
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from goals.models import Goal
+from goals.carry_forward import carry_into_next_year
+from goals.models import Goal, Sheet
 
 from ..publication_helpers import close, hand_everything_in
 from .conftest import sign_in
@@ -70,3 +72,17 @@ def test_city_board_publication_and_the_public_sheet(new_page, audit, seed, revi
     audit(visitor, "公開：オープンデータの項目")
     visitor.goto("/kokai/wards/幸区/2024/")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("ページが見つかりません")
+
+
+def test_department_across_years(new_page, audit, seed, reviewer, city_staff, kumin_report):
+    hand_everything_in(seed, level_number=2)
+    Sheet.objects.filter(pk=seed.pk).update(phase=Sheet.Phase.CLOSED)
+    seed.refresh_from_db()
+    carry_into_next_year(seed, by=reviewer)
+    city = new_page()
+    sign_in(city, city_staff)
+    city.goto(f"/reports/{kumin_report.pk}/")
+    city.get_by_role("link", name="年度ごとの目標と達成度").click()
+    expect(city.get_by_role("heading", level=1)).to_have_text("幸区　区民課　年度ごとの目標と達成度")
+    expect(city.get_by_role("table", name="年度ごとの達成度の件数")).to_contain_text("令和8年度")
+    audit(city, "年度ごとの目標と達成度")
