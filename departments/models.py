@@ -3,7 +3,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-# 全国地方公共団体コード: five digits and a check digit.
+# 全国地方公共団体コード: five digits and a check digit (only the form is checked here).
 LOCAL_GOVERNMENT_CODE = RegexValidator(r"^[0-9]{6}$", "全国地方公共団体コードは6桁の数字で入力してください。")
 
 
