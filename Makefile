@@ -77,6 +77,7 @@ fixtures: install
 # LibreOffice where soffice is installed (docs/benchmarks.md).
 bench: install bench-import bench-roster bench-access-log
 	$(BIN)/python scripts/bench_sheet.py
+	$(BIN)/python scripts/bench_city.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
 # after changing pyproject.toml.

@@ -3,13 +3,28 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from goals.admin_io.formats import FlatImportExportAdmin
 
-from .models import Department, Membership, Ward
+from .models import City, CityStaff, Department, Membership, Ward
 from .resources import DepartmentResource
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefecture", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(CityStaff)
+class CityStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "city"]
+    list_select_related = ["user", "city"]
+    list_filter = ["city"]
+    autocomplete_fields = ["user", "city"]
 
 
 @admin.register(Ward)
 class WardAdmin(admin.ModelAdmin):
-    list_display = ["name", "office_name", "code"]
+    list_display = ["name", "office_name", "code", "city"]
+    list_select_related = ["city"]
     search_fields = ["name", "office_name", "code"]
 
 

@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,16 +13,71 @@ def today() -> datetime.date:
     """The office's date (TIME_ZONE is Asia/Tokyo): rights change at local midnight, not UTC's."""
     return timezone.localdate()
 
+# 全国地方公共団体コード: five digits and a check digit (only the form is checked here).
+LOCAL_GOVERNMENT_CODE = RegexValidator(r"^[0-9]{6}$", "全国地方公共団体コードは6桁の数字で入力してください。")
+
+
+class CityManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class City(models.Model):
+    """A city (市) above its wards: 川崎市 above 幸区. Its staff read every ward of it (CityStaff)."""
+
+    name = models.CharField("市名", max_length=50)
+    prefecture = models.CharField("都道府県名", max_length=10)
+    code = models.CharField(
+        "全国地方公共団体コード", max_length=6, unique=True, validators=[LOCAL_GOVERNMENT_CODE]
+    )
+
+    objects = CityManager()
+
+    class Meta:
+        verbose_name = "市"
+        verbose_name_plural = "市"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class CityStaff(models.Model):
+    """区政推進: a person who reads every ward of a city and changes none of their content.
+
+    Kept apart from Membership on purpose: it belongs to no department, and no
+    rule that lets a member write applies to it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_posts", verbose_name="利用者"
+    )
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="staff", verbose_name="市")
+
+    class Meta:
+        verbose_name = "市の区政推進担当"
+        verbose_name_plural = "市の区政推進担当"
+        ordering = ["city", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "city"], name="city_staff_unique_per_city")]
+
+    def __str__(self):
+        return f"{self.user} / {self.city}（区政推進）"
+
 
 class WardQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Wards a person may read: those they belong to (any role); all for superusers."""
+        """Wards a person may read: those they belong to (any role), every ward of a city they are
+        city staff of; all for superusers."""
         if user.is_superuser:
             return self.all()
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            departments__memberships__in=Membership.objects.active().filter(user_id=user.pk)
+            Q(departments__memberships__in=Membership.objects.active().filter(user_id=user.pk))
+            | Q(city__staff__user=user)
         ).distinct()
 
     def get_by_natural_key(self, name):
@@ -36,6 +92,9 @@ class Ward(models.Model):
         "発行者名", max_length=100, help_text="取組シートに発行者として印字されます（例：幸区役所）"
     )
     code = models.CharField("全国地方公共団体コード", max_length=6, blank=True, help_text="6桁（任意）")
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="wards", verbose_name="市"
+    )
 
     objects = WardQuerySet.as_manager()
 
@@ -49,6 +108,8 @@ class Ward(models.Model):
 
     def natural_key(self):
         return (self.name,)
+
+    natural_key.dependencies = ["departments.city"]
 
     def is_reviewed_by(self, user) -> bool:
         """取りまとめ of this ward (a reviewer membership in any of its departments) or a superuser."""

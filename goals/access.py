@@ -8,11 +8,11 @@ not change it now gets a 403 with the reason in Japanese.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from departments.models import Department, Membership, Ward
+from departments.models import City, Department, Membership, Ward
 from goals.models import DepartmentReport, Goal, Sheet
 
 NOT_AN_EDITOR = (
@@ -33,9 +33,14 @@ def reviewed_wards(user):
 
 
 def _reach(user) -> Q:
-    """Departments a person belongs to today (any role), and every department of a ward they review."""
+    """Departments a person belongs to today (any role), every department of a ward they review, and
+    every department of the wards of a city they serve as city staff."""
     own = Department.objects.filter(memberships__in=Membership.objects.active().filter(user_id=user.pk))
-    return Q(department__in=own) | Q(sheet__ward__in=reviewed_wards(user))
+    return (
+        Q(department__in=own)
+        | Q(sheet__ward__in=reviewed_wards(user))
+        | Q(sheet__ward__city__staff__user=user)
+    )
 
 
 def readable_reports(user):
@@ -248,3 +253,70 @@ def readable_access_events(user, wards):
         return events
     people = Membership.objects.filter(department__ward__in=wards).values("user_id")
     return events.filter(Q(ward__in=wards) | Q(user_id__in=people))
+
+
+# --- The city (区政推進) and the public ---------------------------------------------------------
+
+NOT_CITY_STAFF = "この画面は、市の区政推進担当だけが使えます。"
+# A department's results count once it handed them in; 差戻し is a draft again.
+HANDED_IN = (DepartmentReport.Status.SUBMITTED, DepartmentReport.Status.CONFIRMED)
+
+
+def staff_cities(user):
+    """Cities whose every ward a person reads as city staff (区政推進); every city for a superuser."""
+    if user.is_superuser:
+        return City.objects.all()
+    if not user.is_authenticated:
+        return City.objects.none()
+    return City.objects.filter(staff__user=user)
+
+
+def city_for_staff(user, code: str) -> City:
+    """The city board: the city's staff and superusers. A member of one of its wards gets 403
+    (they know the city exists); anyone else 404."""
+    city = City.objects.filter(code=code).first()
+    if city is None or not (user.is_superuser or staff_cities(user).filter(pk=city.pk).exists()):
+        if city is not None and Ward.objects.for_user(user).filter(city=city).exists():
+            raise PermissionDenied(NOT_CITY_STAFF)
+        raise Http404("この画面はありません。")
+    return city
+
+
+def may_publish(user, sheet: Sheet) -> bool:
+    """公開 and its withdrawal: the ward's 取りまとめ (総務課) and superusers; city staff read only."""
+    return sheet.ward.is_reviewed_by(user)
+
+
+def departments_not_handed_in(sheet: Sheet) -> list[str]:
+    """Departments with goals on the sheet whose results were not handed in (no 提出済 / 確認済 report)."""
+    handed_in = DepartmentReport.objects.filter(sheet=sheet, status__in=HANDED_IN).values("department_id")
+    pending = (
+        Goal.objects.filter(sheet=sheet)
+        .exclude(department_id__in=handed_in)
+        .values_list("department__name", "department__order")
+        .distinct()
+        .order_by("department__order", "department__name")
+    )
+    return [name for name, _ in pending]
+
+
+def public_sheets():
+    """What anyone may read without signing in: published, 確定, and no department's draft on it.
+
+    The phase and the drafts are checked again here, not only when publishing,
+    so that a sheet changed afterwards in the admin never reaches the public.
+    """
+    handed_in = DepartmentReport.objects.filter(
+        sheet=OuterRef("sheet"), department=OuterRef("department"), status__in=HANDED_IN
+    )
+    draft = Goal.objects.filter(sheet=OuterRef("pk")).filter(~Exists(handed_in))
+    return (
+        Sheet.objects.filter(published_at__isnull=False, phase=Sheet.Phase.CLOSED)
+        .filter(~Exists(draft))
+        .select_related("ward__city")
+    )
+
+
+def public_sheet(ward: str, year: int) -> Sheet:
+    """A published sheet by ward name and fiscal year; anything else is 404 for everyone."""
+    return get_object_or_404(public_sheets(), ward__name=ward, fiscal_year=year)

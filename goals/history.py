@@ -153,7 +153,7 @@ PHASE_LABELS = dict(Sheet.Phase.choices)
 
 
 def sheet_history(sheet) -> list[Entry]:
-    """Phase and deadline changes of a sheet, with their reasons, newest first (1 query)."""
+    """Phase, deadline and publication changes of a sheet, with their reasons, newest first (1 query)."""
     rows = (
         Sheet.history.filter(id=sheet.pk)
         .select_related("history_user")
@@ -165,6 +165,7 @@ def sheet_history(sheet) -> list[Entry]:
             [
                 ("phase", "段階", lambda p: PHASE_LABELS.get(p, p)),
                 ("results_deadline", "実施結果の提出期限", lambda d: date_label(d) if d else "（なし）"),
+                ("published_at", "公開", lambda d: "公開中" if d else "非公開"),
             ],
             subject=lambda row: "取組シート",
             shown_on_create={"phase"},

@@ -103,6 +103,8 @@ class Sheet(models.Model):
     )
     phase = models.CharField("段階", max_length=20, choices=Phase.choices, default=Phase.PLANNING)
     results_deadline = models.DateField("実施結果の提出期限", null=True, blank=True)
+    # Set by workflow.publish, cleared by workflow.unpublish; the public pages show only these.
+    published_at = models.DateTimeField("公開日時", null=True, blank=True)
 
     objects = SheetQuerySet.as_manager()
     history = HistoricalRecords(verbose_name="取組シートの履歴")

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from goals.views import board, carry_forward, goal_pages, imports, landing, reports, sheets
+from goals.views import (
+    board,
+    carry_forward,
+    city,
+    goal_pages,
+    imports,
+    landing,
+    public,
+    publication,
+    reports,
+    sheets,
+    years,
+)
 
 app_name = "goals"
 
@@ -46,4 +58,24 @@ urlpatterns: list = [
     path("imports/<slug:token>/confirm/", imports.confirm, name="import_confirm"),
     path("imports/<slug:token>/cancel/", imports.cancel, name="import_cancel"),
     path("sheets/<str:ward>/<int:year>/carry-forward/", carry_forward.carry_forward, name="carry_forward"),
+    # Publication (the ward's 取りまとめ), the public pages without sign-in, open data and its API.
+    path("board/<str:ward>/<int:year>/publication/", publication.publication, name="publication"),
+    path("board/<str:ward>/<int:year>/publication/publish/", publication.publish, name="publish"),
+    path("board/<str:ward>/<int:year>/publication/withdraw/", publication.unpublish, name="unpublish"),
+    path("kokai/", public.index, name="public_index"),
+    path("kokai/opendata/", public.columns, name="public_columns"),
+    path("kokai/cities/<str:code>/", public.city, name="public_city"),
+    path("kokai/wards/<str:ward>/", public.ward, name="public_ward"),
+    path("kokai/wards/<str:ward>/<int:year>/", public.sheet, name="public_sheet"),
+    path("kokai/wards/<str:ward>/<int:year>/pdf/", public.sheet_pdf, name="public_sheet_pdf"),
+    path("kokai/wards/<str:ward>/<int:year>/xlsx/", public.sheet_xlsx, name="public_sheet_xlsx"),
+    path("kokai/data/<str:ward>/<int:year>.csv", public.data_csv, name="public_csv"),
+    path("kokai/data/<str:ward>/<int:year>.json", public.data_json, name="public_json"),
+    path("kokai/api/sheets/", public.api_sheets, name="public_api_sheets"),
+    path("kokai/api/sheets/<str:ward>/<int:year>/", public.api_sheet, name="public_api_sheet"),
+    # A department across years (every reader of the department page).
+    path("reports/<int:pk>/years/", years.department_years_page, name="department_years"),
+    # The city (区政推進): every ward of the city, read only.
+    path("cities/<str:code>/<int:year>/", city.city, name="city"),
+    path("cities/<str:code>/<int:year>/wards/<str:ward>/", city.city_ward, name="city_ward"),
 ]

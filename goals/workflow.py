@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from goals import access
 from goals.mail.notifications import notify_returned, notify_submitted
 from goals.models import DepartmentReport, Goal, Sheet
 
@@ -110,6 +111,9 @@ def reopen(sheet, *, by, reason: str):
         raise WorkflowError("段階を戻す理由を入力してください。")
     with transaction.atomic():
         locked = Sheet.objects.select_for_update().get(pk=sheet.pk)
+        if locked.published_at is not None:
+            # The public copy must never differ from what is stored: withdraw it first, with its reason.
+            raise WorkflowError("公開中のため戻せません。先に公開を取り下げてください。")
         if locked.phase == Sheet.Phase.CLOSED:
             locked.phase = Sheet.Phase.IN_PROGRESS
         elif locked.phase == Sheet.Phase.IN_PROGRESS:
@@ -119,6 +123,51 @@ def reopen(sheet, *, by, reason: str):
         _mark_history(locked, by, f"{locked.get_phase_display()}に戻しました（理由：{reason}）")
         locked.save(update_fields=["phase"])
     sheet.phase = locked.phase
+    return locked
+
+
+# Publication: a 確定 sheet on the public pages (goals/views/public.py), and back off them.
+
+
+def publish(sheet, *, by, reason: str):
+    """公開: a 確定 sheet whose every department handed its results in; the reason is kept in the history."""
+    if not access.may_publish(by, sheet):
+        raise WorkflowError("公開できるのは、この区の取りまとめ担当（総務課）だけです。")
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("公開する理由を入力してください。")
+    with transaction.atomic():
+        locked = Sheet.objects.select_for_update().get(pk=sheet.pk)
+        if locked.published_at is not None:
+            raise WorkflowError("この取組シートは既に公開しています。")
+        if locked.phase != Sheet.Phase.CLOSED:
+            raise WorkflowError("公開できるのは、確定した取組シートだけです。")
+        if names := access.departments_not_handed_in(locked):
+            raise WorkflowError(
+                f"実施結果を提出していない部署があるため公開できません（{'、'.join(names)}）。"
+            )
+        locked.published_at = timezone.now()
+        _mark_history(locked, by, f"公開しました（理由：{reason}）")
+        locked.save(update_fields=["published_at"])
+    sheet.published_at = locked.published_at
+    return locked
+
+
+def unpublish(sheet, *, by, reason: str):
+    """公開の取り下げ: off the public pages at once; the reason is kept in the history."""
+    if not access.may_publish(by, sheet):
+        raise WorkflowError("公開を取り下げられるのは、この区の取りまとめ担当（総務課）だけです。")
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("公開を取り下げる理由を入力してください。")
+    with transaction.atomic():
+        locked = Sheet.objects.select_for_update().get(pk=sheet.pk)
+        if locked.published_at is None:
+            raise WorkflowError("この取組シートは公開していません。")
+        locked.published_at = None
+        _mark_history(locked, by, f"公開を取り下げました（理由：{reason}）")
+        locked.save(update_fields=["published_at"])
+    sheet.published_at = None
     return locked
 
 

@@ -6,6 +6,7 @@ Personas (all in 幸区 unless named otherwise):
 - reviewer:             取りまとめ in 総務課
 - other_ward_reviewer:  取りまとめ in 中原区's 総務課
 - outsider:             signed-in account with no department
+- city_staff:           区政推進 of 川崎市 (CityStaff): reads every ward of the city, changes nothing
 - superuser:            Django superuser
 """
 
@@ -87,6 +88,15 @@ def other_ward_reviewer(other_ward):
 @pytest.fixture
 def outsider(db):
     return _user("outsider")
+
+
+@pytest.fixture
+def city_staff(seed):
+    from departments.models import City, CityStaff
+
+    user = _user("kawasaki-city", email="kawasaki-city@example.invalid")
+    CityStaff.objects.create(user=user, city=City.objects.get(code="141305"))
+    return user
 
 
 @pytest.fixture

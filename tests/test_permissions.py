@@ -1,6 +1,7 @@
 """Permission matrix: every URL of the app × every persona × GET/POST, with the expected status.
 
-- anonymous → redirect to the login page;
+- anonymous → redirect to the login page, except on the public pages (/kokai/: published sheets only);
+- city staff (区政推進) read every ward of their city and change nothing (403 on every write);
 - another department's or another ward's object → 404 (its existence is not revealed);
 - a member in a read-only situation → 403 with a Japanese reason;
 - every refused POST leaves goals, reports, sheets, their history and the reminder log unchanged;
@@ -18,13 +19,24 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.models import Membership
 from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog, Sheet
 
 from .conftest import fill_results
+from .publication_helpers import hand_everything_in
 
-PERSONAS = ("anonymous", "editor", "other_editor", "reviewer", "other_ward_reviewer", "outsider", "superuser")
+PERSONAS = (
+    "anonymous",
+    "editor",
+    "other_editor",
+    "reviewer",
+    "other_ward_reviewer",
+    "outsider",
+    "superuser",
+    "city_staff",
+)
 ALLOWED = {200, 302}
 
 
@@ -36,8 +48,10 @@ def _statuses(
     other_ward_reviewer=404,
     outsider=404,
     superuser=None,
+    city_staff=404,
 ):
-    """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404."""
+    """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404.
+    City staff read what the ward's members read and are refused every change with a reason (403)."""
     return {
         "anonymous": anonymous,
         "editor": editor,
@@ -46,31 +60,33 @@ def _statuses(
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
+        "city_staff": city_staff,
     }
 
 
 # Who may do what, as expected statuses per persona.
 def department_read(ok=200):
-    return _statuses(editor=ok, other_editor=404, reviewer=ok, superuser=ok)
+    return _statuses(editor=ok, other_editor=404, reviewer=ok, superuser=ok, city_staff=ok)
 
 
 def department_write(ok):
     """The department's own editor (and a superuser); the ward's reviewer reads but may not write."""
-    return _statuses(editor=ok, other_editor=404, reviewer=403, superuser=ok)
+    return _statuses(editor=ok, other_editor=404, reviewer=403, superuser=ok, city_staff=403)
 
 
 def read_only():
     """A situation where nobody may write (submitted, confirmed, closed, past year, wrong phase)."""
-    return _statuses(editor=403, other_editor=404, reviewer=403, superuser=403)
+    return _statuses(editor=403, other_editor=404, reviewer=403, superuser=403, city_staff=403)
 
 
 def review(ok=302):
-    return _statuses(editor=403, other_editor=404, reviewer=ok, superuser=ok)
+    return _statuses(editor=403, other_editor=404, reviewer=ok, superuser=ok, city_staff=403)
 
 
 def board_only(ok):
-    """Ward-level pages: the ward's editors are members (403), other wards do not see it (404)."""
-    return _statuses(editor=403, other_editor=403, reviewer=ok, superuser=ok)
+    """Ward-level pages: the ward's editors are members (403), other wards do not see it (404);
+    city staff read the ward on the city's own pages and are refused here (403)."""
+    return _statuses(editor=403, other_editor=403, reviewer=ok, superuser=ok, city_staff=403)
 
 
 def post_only():
@@ -80,8 +96,24 @@ def post_only():
 def everyone(ok):
     """Every signed-in persona alike (the URL's method or object decides, not who asks)."""
     return _statuses(
-        editor=ok, other_editor=ok, reviewer=ok, other_ward_reviewer=ok, outsider=ok, superuser=ok
+        editor=ok,
+        other_editor=ok,
+        reviewer=ok,
+        other_ward_reviewer=ok,
+        outsider=ok,
+        superuser=ok,
+        city_staff=ok,
     )
+
+
+def public(ok=200):
+    """The public pages: anyone, signed in or not, reads a published sheet."""
+    return {persona: ok for persona in PERSONAS}
+
+
+def city_only(ok=200):
+    """The city board: the city's staff and superusers; members of one of its wards 403, others 404."""
+    return _statuses(editor=403, other_editor=403, reviewer=403, superuser=ok, city_staff=ok)
 
 
 @dataclass
@@ -160,7 +192,7 @@ def _roster_file(w):
 
 def ward_read():
     """The printed sheet is the ward's document: every member of the ward reads it, whole or in part."""
-    return _statuses(editor=200, other_editor=200, reviewer=200, superuser=200)
+    return _statuses(editor=200, other_editor=200, reviewer=200, superuser=200, city_staff=200)
 
 
 def get_only():
@@ -368,14 +400,81 @@ ROWS = [
             ),
         )
     ],
+    # Publication (the ward's reviewers), the public pages (anyone, published sheets only), the city.
+    Row("publication", "GET", "goals:publication", BOARD, board_only(200), state="closed"),
+    Row("publish", "GET", "goals:publish", BOARD, post_only()),
+    Row(
+        "publish",
+        "POST",
+        "goals:publish",
+        BOARD,
+        board_only(302),
+        "publishable",
+        lambda w: {"reason": "公表"},
+    ),
+    Row(
+        "withdraw",
+        "POST",
+        "goals:unpublish",
+        BOARD,
+        board_only(302),
+        "published",
+        lambda w: {"reason": "誤り"},
+    ),
+    Row("withdraw", "GET", "goals:unpublish", BOARD, post_only(), state="published"),
+    Row("public index", "GET", "goals:public_index", NONE, public(200)),
+    Row("public index", "POST", "goals:public_index", NONE, public(405)),
+    Row("open data columns", "GET", "goals:public_columns", NONE, public(200)),
+    Row("public API list", "GET", "goals:public_api_sheets", NONE, public(200), state="published"),
+    *[
+        row
+        for name, args in [
+            ("goals:public_city", lambda w: [w.sheet.ward.city.code]),
+            ("goals:public_ward", lambda w: [w.sheet.ward.name]),
+            ("goals:public_sheet", BOARD),
+            ("goals:public_sheet_pdf", BOARD),
+            ("goals:public_sheet_xlsx", BOARD),
+            ("goals:public_csv", BOARD),
+            ("goals:public_json", BOARD),
+            ("goals:public_api_sheet", BOARD),
+        ]
+        for row in (
+            Row(f"{name} (public)", "GET", name, args, public(200), state="published"),
+            Row(f"{name} (public), not published", "GET", name, args, public(404), state="publishable"),
+            Row(f"{name} (public), in progress", "GET", name, args, public(404)),
+            Row(f"{name} (public)", "POST", name, args, public(405), state="published"),
+        )
+    ],
+    Row("department years", "GET", "goals:department_years", REPORT, department_read()),
+    Row("department years", "POST", "goals:department_years", REPORT, post_only()),
+    Row("city board", "GET", "goals:city", lambda w: ["141305", 2025], city_only(200)),
+    Row("city board", "POST", "goals:city", lambda w: ["141305", 2025], post_only()),
+    Row("city board, unknown year", "GET", "goals:city", lambda w: ["141305", 2001], city_only(404)),
+    Row("city board, unknown city", "GET", "goals:city", lambda w: ["999999", 2025], everyone(404)),
+    Row("city ward", "GET", "goals:city_ward", lambda w: ["141305", 2025, "幸区"], city_only(200)),
+    Row("city ward", "POST", "goals:city_ward", lambda w: ["141305", 2025, "幸区"], post_only()),
+    Row(
+        "city ward, ward of no city",
+        "GET",
+        "goals:city_ward",
+        lambda w: ["141305", 2025, "中原区"],
+        city_only(404),
+    ),
 ]
 
 
 def _set_state(state, sheet, report):
-    phase = {"planning": Sheet.Phase.PLANNING, "closed": Sheet.Phase.CLOSED}.get(
-        state, Sheet.Phase.IN_PROGRESS
-    )
+    phase = {
+        "planning": Sheet.Phase.PLANNING,
+        "closed": Sheet.Phase.CLOSED,
+        "publishable": Sheet.Phase.CLOSED,
+        "published": Sheet.Phase.CLOSED,
+    }.get(state, Sheet.Phase.IN_PROGRESS)
     Sheet.objects.filter(pk=sheet.pk).update(phase=phase)
+    if state in ("publishable", "published"):
+        hand_everything_in(sheet)
+    if state == "published":
+        Sheet.objects.filter(pk=sheet.pk).update(published_at=timezone.now())
     if state in ("complete", "submitted", "confirmed"):
         fill_results(report)
     if state in ("submitted", "confirmed"):
@@ -402,7 +501,7 @@ def database_dump():
 
 
 @pytest.fixture
-def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser):
+def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser, city_staff):
     return {
         "anonymous": None,
         "editor": editor,
@@ -411,6 +510,7 @@ def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, supe
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
+        "city_staff": city_staff,
     }
 
 
@@ -432,7 +532,7 @@ def _check(client, row, persona, user, seed):
     problems = []
     if response.status_code != expected:
         problems.append(f"{where}: {response.status_code}, expected {expected}")
-    if persona == "anonymous" and not response.get("Location", "").startswith(reverse("login")):
+    if persona == "anonymous" and expected == 302 and not response["Location"].startswith(reverse("login")):
         problems.append(f"{where}: not sent to the login page")
     if expected == 403:
         body = response.content.decode()

@@ -116,14 +116,25 @@ def _add_goal_row(cells, lineno, departments, known_categories):
     departments[-1].goals.append(SeedGoal(number.strip(), category, text, result.strip()))
 
 
+# The seed is 幸区役所's sheet, a ward of 川崎市 (the text names the office, not the city).
+SEED_CITY = {"name": "川崎市", "prefecture": "神奈川県", "code": "141305"}
+SEED_WARD_CODES = {"幸区": "141321"}
+
+
 def build_fixtures(sheet: SeedSheet, sheet_file: str) -> dict[str, list[dict]]:
     """Fixture objects keyed by file name, with natural keys so a reload updates in place."""
     ward = [sheet.ward_name]
     sheet_key = [*ward, sheet.fiscal_year]
     objects = [
+        {"model": "departments.city", "fields": dict(SEED_CITY)},
         {
             "model": "departments.ward",
-            "fields": {"name": sheet.ward_name, "office_name": sheet.office_name, "code": ""},
+            "fields": {
+                "name": sheet.ward_name,
+                "office_name": sheet.office_name,
+                "code": SEED_WARD_CODES.get(sheet.ward_name, ""),
+                "city": [SEED_CITY["code"]],
+            },
         },
         {
             "model": "goals.sheet",
@@ -174,6 +185,7 @@ def build_fixtures(sheet: SeedSheet, sheet_file: str) -> dict[str, list[dict]]:
             )
     # loaddata resolves natural keys in file order within one fixture.
     order = [
+        "departments.city",
         "departments.ward",
         "departments.department",
         "goals.sheet",

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from departments.models import Membership, Ward
+from goals.access import staff_cities
 from goals.models import DepartmentReport, Sheet
 
 
@@ -51,6 +52,12 @@ def _destinations(user) -> tuple[list[Destination], list[str]]:
                 found.append(
                     Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url)
                 )
+    # City staff (区政推進) land on their city's board; superusers already reach every ward above.
+    for city in [] if user.is_superuser else staff_cities(user):
+        sheet = Sheet.objects.filter(ward__city=city).order_by("-fiscal_year").first()
+        if sheet is not None:
+            url = reverse("goals:city", args=[city.code, sheet.fiscal_year])
+            found.append(Destination(f"{city} 区政推進", f"{sheet.fiscal_year_label} 各区の状況", url))
     unique = list({d.url: d for d in found}.values())
     return unique, missing
 
