@@ -13,6 +13,7 @@ def today() -> datetime.date:
     """The office's date (TIME_ZONE is Asia/Tokyo): rights change at local midnight, not UTC's."""
     return timezone.localdate()
 
+
 # 全国地方公共団体コード: five digits and a check digit (only the form is checked here).
 LOCAL_GOVERNMENT_CODE = RegexValidator(r"^[0-9]{6}$", "全国地方公共団体コードは6桁の数字で入力してください。")
 

@@ -56,7 +56,7 @@ def build(scale):
     from goals.seed.synthetic import build_synthetic_sheet
 
     call_command("flush", interactive=False, verbosity=0)
-    call_command("load_seed", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_seed", verbosity=0, stdout=open(os.devnull, "w"))
     city = City.objects.get(code="141305")
     level = AchievementLevel.objects.get(number=3)
     for n in range(WARDS):

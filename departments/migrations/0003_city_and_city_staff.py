@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0001_initial'),
+        ('departments', '0002_membership_dates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
