@@ -94,6 +94,20 @@ class Department(models.Model):
             user_id=user.pk, department=self, role=Membership.Role.EDITOR
         ).exists()
 
+    def is_approved_by(self, user) -> bool:
+        """承認者 (課長) of this department, who approves its 提出 before 総務課 sees it, or a superuser."""
+        if user.is_superuser:
+            return True
+        return Membership.objects.filter(
+            user_id=user.pk, department=self, role=Membership.Role.APPROVER
+        ).exists()
+
+    def has_approver(self) -> bool:
+        """A department with an active 承認者 routes its 提出 through them; one without keeps the direct path."""
+        return Membership.objects.filter(
+            department=self, role=Membership.Role.APPROVER, user__is_active=True
+        ).exists()
+
 
 class Membership(models.Model):
     """Who works in which department, and whether they enter or review."""
@@ -101,6 +115,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         EDITOR = "editor", "入力担当"
         REVIEWER = "reviewer", "取りまとめ"
+        APPROVER = "approver", "承認者（課長）"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

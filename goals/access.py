@@ -41,7 +41,9 @@ def _reach(user) -> Q:
 
 def readable_reports(user):
     """Reports a person may read: their own departments', every one of a ward they review; all for a superuser."""
-    reports = DepartmentReport.objects.select_related("sheet__ward", "department", "status_changed_by")
+    reports = DepartmentReport.objects.select_related(
+        "sheet__ward", "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
+    )
     if user.is_superuser:
         return reports
     if not user.is_authenticated:
@@ -132,6 +134,16 @@ def report_for_reviewer(user, pk) -> DepartmentReport:
     report = report_for_reader(user, pk)
     if not report.sheet.ward.is_reviewed_by(user):
         raise PermissionDenied("確認と差戻しは、区の取りまとめ担当（総務課）だけが行えます。")
+    return report
+
+
+def report_for_approver(user, pk) -> DepartmentReport:
+    """承認 / 承認者の差戻し: the department's 承認者 (and superusers); its editors and 総務課 get 403."""
+    report = report_for_reader(user, pk)
+    if not report.department.is_approved_by(user):
+        raise PermissionDenied("承認と承認者の差戻しは、この部署の承認者（課長）だけが行えます。")
+    if reason := report.sheet.locked_reason():
+        raise PermissionDenied(reason)
     return report
 
 

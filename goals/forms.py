@@ -95,7 +95,7 @@ class ResultForm(Form):
         max_length=RESULT_TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="途中でも「下書き保存」できます。提出するまでは何度でも直せます。",
+        help_text="途中でも「保存する」で保存できます。提出するまでは何度でも直せます。",
     )
     achievement = AchievementChoiceField(
         label="達成度",

@@ -319,6 +319,8 @@ class DepartmentReport(models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", "未入力"
         IN_PROGRESS = "in_progress", "入力中"
+        # Submitted by the department's editor, waiting for its 承認者 (課長) before 総務課 sees it.
+        AWAITING_APPROVAL = "awaiting_approval", "承認待ち"
         SUBMITTED = "submitted", "提出済"
         RETURNED = "returned", "差戻し"
         CONFIRMED = "confirmed", "確認済"
@@ -339,6 +341,36 @@ class DepartmentReport(models.Model):
         blank=True,
         related_name="+",
         verbose_name="状況の更新者",
+    )
+
+    # Each step's last time and person, kept apart from the last change so the board can show
+    # when the department submitted after 総務課 confirmed it.
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="提出者",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="承認者",
+    )
+    confirmed_at = models.DateTimeField("確認日時", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="確認者",
     )
 
     objects = DepartmentReportManager()
@@ -369,6 +401,8 @@ class DepartmentReport(models.Model):
             _check_same_ward(self.sheet, self.department)
 
     def _status_reason(self) -> str | None:
+        if self.status == self.Status.AWAITING_APPROVAL:
+            return "承認者（課長）の承認待ちのため編集できません。承認者が差し戻すと、再び編集できます。"
         if self.status == self.Status.SUBMITTED:
             return "提出済みのため編集できません。取りまとめ担当が差し戻すと、再び編集できます。"
         if self.status == self.Status.CONFIRMED:

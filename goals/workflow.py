@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from goals.mail.notifications import notify_returned, notify_submitted
+from goals.mail.notifications import notify_awaiting_approval, notify_returned, notify_submitted
 from goals.models import DepartmentReport, Goal, Sheet
 
 
@@ -130,19 +130,31 @@ def set_results_deadline(sheet, *, by, deadline):
     sheet.save(update_fields=["results_deadline"])
 
 
-# A department's report: 未入力 → 入力中 → 提出済 → (差戻し → 提出済) → 確認済.
+# A department's report: 未入力 → 入力中 → (承認待ち →) 提出済 → (差戻し → 提出済) → 確認済.
 
 
-def _set_status(report, status, by, reason: str = ""):
+STEP_FIELDS = ["submitted_at", "submitted_by", "approved_at", "approved_by", "confirmed_at", "confirmed_by"]
+
+
+def _set_status(report, status, by, reason: str = "", step: str = ""):
+    """The new status; `step` ("submitted", "approved", "confirmed") also records who took that step."""
+    now = timezone.now()
     report.status = status
-    report.status_changed_at = timezone.now()
+    report.status_changed_at = now
     report.status_changed_by = by
+    if step:
+        setattr(report, f"{step}_at", now)
+        setattr(report, f"{step}_by", by)
     _mark_history(report, by, reason)
-    report.save(update_fields=["status", "status_changed_at", "status_changed_by", "return_reason"])
+    report.save(
+        update_fields=["status", "status_changed_at", "status_changed_by", "return_reason", *STEP_FIELDS]
+    )
 
 
 def submit(report, *, by):
-    """提出: every goal has a result and an achievement level; the ward's reviewers are told."""
+    """提出: every goal has a result and an achievement level. A department with a 承認者 (課長)
+    waits for their approval (承認待ち, the approvers are told); one without goes straight to
+    提出済 and the ward's reviewers are told."""
     if not report.department.is_edited_by(by):
         raise WorkflowError("提出できるのは、この部署の入力担当だけです。")
     with transaction.atomic():
@@ -156,8 +168,48 @@ def submit(report, *, by):
             numbers = "、".join(g.number for g in missing)
             raise WorkflowError(f"実施結果または達成度が未入力の目標があります（番号：{numbers}）。")
         locked.return_reason = ""
-        _set_status(locked, DepartmentReport.Status.SUBMITTED, by)
+        # A new submission is approved and confirmed afresh.
+        locked.approved_at = locked.approved_by = locked.confirmed_at = locked.confirmed_by = None
+        if locked.department.has_approver():
+            _set_status(locked, DepartmentReport.Status.AWAITING_APPROVAL, by, step="submitted")
+            transaction.on_commit(partial(notify_awaiting_approval, locked.pk), robust=True)
+        else:
+            _set_status(locked, DepartmentReport.Status.SUBMITTED, by, step="submitted")
+            transaction.on_commit(partial(notify_submitted, locked.pk), robust=True)
+    return locked
+
+
+def approve(report, *, by):
+    """承認: the department's 承認者 passes a 承認待ち report on to 総務課 (提出済); the reviewers are told."""
+    if not report.department.is_approved_by(by):
+        raise WorkflowError("承認できるのは、この部署の承認者（課長）だけです。")
+    with transaction.atomic():
+        sheet, locked = _lock(report.sheet_id, report.department_id)
+        if reason := sheet.locked_reason():
+            raise WorkflowError(reason)
+        if locked.status != DepartmentReport.Status.AWAITING_APPROVAL:
+            raise WorkflowError("承認待ちでないため、承認できません。")
+        _set_status(locked, DepartmentReport.Status.SUBMITTED, by, "承認", step="approved")
         transaction.on_commit(partial(notify_submitted, locked.pk), robust=True)
+    return locked
+
+
+def send_back(report, *, by, reason: str):
+    """The 承認者 returns a 承認待ち report to the department's editors with a reason (差戻し)."""
+    if not report.department.is_approved_by(by):
+        raise WorkflowError("承認者として差し戻せるのは、この部署の承認者（課長）だけです。")
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("差戻しの理由を入力してください。")
+    with transaction.atomic():
+        sheet, locked = _lock(report.sheet_id, report.department_id)
+        if locked_reason := sheet.locked_reason():
+            raise WorkflowError(locked_reason)
+        if locked.status != DepartmentReport.Status.AWAITING_APPROVAL:
+            raise WorkflowError("承認待ちでないため、差し戻せません。")
+        locked.return_reason = reason
+        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"承認者の差戻し：{reason}")
+        transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
 
 
@@ -175,6 +227,7 @@ def return_to_department(report, *, by, reason: str):
         if locked.status not in (DepartmentReport.Status.SUBMITTED, DepartmentReport.Status.CONFIRMED):
             raise WorkflowError("提出されていないため、差し戻せません。")
         locked.return_reason = reason
+        locked.confirmed_at = locked.confirmed_by = None
         _set_status(locked, DepartmentReport.Status.RETURNED, by, f"差戻し：{reason}")
         transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
@@ -190,7 +243,7 @@ def confirm(report, *, by):
             raise WorkflowError("実施中の段階でないため、確認できません。")
         if locked.status != DepartmentReport.Status.SUBMITTED:
             raise WorkflowError("提出されていないため、確認できません。")
-        _set_status(locked, DepartmentReport.Status.CONFIRMED, by)
+        _set_status(locked, DepartmentReport.Status.CONFIRMED, by, step="confirmed")
     return locked
 
 
@@ -254,8 +307,30 @@ def save_plan(goal, *, by, expected_version: int, number, category, text):
     )
 
 
-def save_result(goal, *, by, expected_version: int, result, achievement):
-    """A draft of 実施結果 and 達成度 (実施中 only); the report becomes 入力中."""
+def result_unchanged(goal, *, expected_version: int, result, achievement) -> bool:
+    """The form repeats what is stored (an empty form on an empty goal, most often): nothing to save.
+
+    Only against the version the form was opened on: a form from an older version goes on to the
+    conflict check, so the person sees what someone else saved.
+    """
+    achievement_id = achievement.pk if achievement is not None else None
+    return (
+        goal.version == expected_version and goal.result == result and goal.achievement_id == achievement_id
+    )
+
+
+def save_result(goal, *, by, expected_version: int, result, achievement) -> bool:
+    """実施結果 and 達成度 (実施中 only); the report becomes 入力中. False when nothing changed:
+    then nothing is written (no version, no history, no status), so the board shows no false progress."""
+    if result_unchanged(goal, expected_version=expected_version, result=result, achievement=achievement):
+        # Still refused for a person or a moment that may not write, like a real save.
+        if not goal.department.is_edited_by(by):
+            raise WorkflowError("目標を編集できるのは、この部署の入力担当だけです。")
+        report = DepartmentReport.objects.filter(sheet_id=goal.sheet_id, department_id=goal.department_id)
+        report = report.first() or DepartmentReport(sheet_id=goal.sheet_id, department_id=goal.department_id)
+        if reason := report.results_locked_reason():
+            raise WorkflowError(reason)
+        return False
     report = _save_if_unchanged(
         goal,
         by=by,
@@ -265,6 +340,7 @@ def save_result(goal, *, by, expected_version: int, result, achievement):
     )
     if report.status == DepartmentReport.Status.NOT_STARTED:
         _set_status(report, DepartmentReport.Status.IN_PROGRESS, by)
+    return True
 
 
 def remove_goal(goal, *, by, expected_version: int):

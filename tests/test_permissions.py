@@ -22,7 +22,16 @@ from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog, 
 
 from .conftest import fill_results
 
-PERSONAS = ("anonymous", "editor", "other_editor", "reviewer", "other_ward_reviewer", "outsider", "superuser")
+PERSONAS = (
+    "anonymous",
+    "editor",
+    "other_editor",
+    "reviewer",
+    "approver",
+    "other_ward_reviewer",
+    "outsider",
+    "superuser",
+)
 ALLOWED = {200, 302}
 
 
@@ -31,16 +40,19 @@ def _statuses(
     editor=None,
     other_editor=None,
     reviewer=None,
+    approver=403,
     other_ward_reviewer=404,
     outsider=404,
     superuser=None,
 ):
-    """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404."""
+    """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404.
+    The approver (承認者 of the editor's department) reads it and may change nothing but its approval: 403."""
     return {
         "anonymous": anonymous,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
+        "approver": approver,
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
@@ -49,7 +61,7 @@ def _statuses(
 
 # Who may do what, as expected statuses per persona.
 def department_read(ok=200):
-    return _statuses(editor=ok, other_editor=404, reviewer=ok, superuser=ok)
+    return _statuses(editor=ok, other_editor=404, reviewer=ok, approver=ok, superuser=ok)
 
 
 def department_write(ok):
@@ -78,7 +90,13 @@ def post_only():
 def everyone(ok):
     """Every signed-in persona alike (the URL's method or object decides, not who asks)."""
     return _statuses(
-        editor=ok, other_editor=ok, reviewer=ok, other_ward_reviewer=ok, outsider=ok, superuser=ok
+        editor=ok,
+        other_editor=ok,
+        reviewer=ok,
+        approver=ok,
+        other_ward_reviewer=ok,
+        outsider=ok,
+        superuser=ok,
     )
 
 
@@ -127,7 +145,12 @@ def DEPARTMENT_SHEET(w):
 
 def ward_read():
     """The printed sheet is the ward's document: every member of the ward reads it, whole or in part."""
-    return _statuses(editor=200, other_editor=200, reviewer=200, superuser=200)
+    return _statuses(editor=200, other_editor=200, reviewer=200, approver=200, superuser=200)
+
+
+def approval(ok=302):
+    """The department's 承認者 (and a superuser); its editor and 総務課 read but may not approve."""
+    return _statuses(editor=403, other_editor=404, reviewer=403, approver=ok, superuser=ok)
 
 
 def get_only():
@@ -164,7 +187,8 @@ ROWS = [
     Row("new goal", "POST", "goals:goal_new", REPORT, department_write(302), "planning", _new_goal),
     Row("new goal, in progress", "GET", "goals:goal_new", REPORT, read_only()),
     Row("new goal, in progress", "POST", "goals:goal_new", REPORT, read_only(), data=_new_goal),
-    Row("submit", "GET", "goals:report_submit", REPORT, post_only()),
+    Row("submit, asked first", "GET", "goals:report_submit", REPORT, department_write(200), state="complete"),
+    Row("submit, asked first, submitted", "GET", "goals:report_submit", REPORT, read_only(), "submitted"),
     Row("submit", "POST", "goals:report_submit", REPORT, department_write(302), state="complete"),
     Row("submit, submitted", "POST", "goals:report_submit", REPORT, read_only(), state="submitted"),
     Row("submit, planning", "POST", "goals:report_submit", REPORT, read_only(), state="planning"),
@@ -174,6 +198,29 @@ ROWS = [
         "return", "POST", "goals:report_return", REPORT, review(), "submitted", lambda w: {"reason": "直して"}
     ),
     Row("confirm", "GET", "goals:report_confirm", REPORT, post_only()),
+    Row("approve", "GET", "goals:report_approve", REPORT, post_only()),
+    Row("approve", "POST", "goals:report_approve", REPORT, approval(), state="awaiting_approval"),
+    Row("approve, closed", "POST", "goals:report_approve", REPORT, approval(403), state="closed"),
+    Row("send back", "GET", "goals:report_send_back", REPORT, post_only()),
+    Row(
+        "send back",
+        "POST",
+        "goals:report_send_back",
+        REPORT,
+        approval(),
+        "awaiting_approval",
+        lambda w: {"send_back-reason": "根拠を足して"},
+    ),
+    Row(
+        "result, awaiting approval",
+        "POST",
+        "goals:goal_result",
+        GOAL,
+        read_only(),
+        "awaiting_approval",
+        _result,
+    ),
+    Row("submit, awaiting approval", "POST", "goals:report_submit", REPORT, read_only(), "awaiting_approval"),
     Row("confirm", "POST", "goals:report_confirm", REPORT, review(), state="submitted"),
     Row("goal page", "GET", "goals:goal", GOAL, department_read()),
     Row("edit goal", "GET", "goals:goal_edit", GOAL, department_write(200), state="planning"),
@@ -197,7 +244,8 @@ ROWS = [
     Row("move goal, in progress", "POST", "goals:goal_move", GOAL, read_only(), data=_down),
     Row("ward board", "GET", "goals:board", BOARD, board_only(200)),
     Row("ward board, unknown year", "GET", "goals:board", lambda w: ["幸区", 2001], everyone(404)),
-    Row("advance", "GET", "goals:board_advance", BOARD, post_only()),
+    Row("advance, asked first", "GET", "goals:board_advance", BOARD, board_only(200)),
+    Row("advance, closed", "GET", "goals:board_advance", BOARD, board_only(403), state="closed"),
     Row(
         "advance",
         "POST",
@@ -268,9 +316,9 @@ def _set_state(state, sheet, report):
         state, Sheet.Phase.IN_PROGRESS
     )
     Sheet.objects.filter(pk=sheet.pk).update(phase=phase)
-    if state in ("complete", "submitted", "confirmed"):
+    if state in ("complete", "submitted", "confirmed", "awaiting_approval"):
         fill_results(report)
-    if state in ("submitted", "confirmed"):
+    if state in ("submitted", "confirmed", "awaiting_approval"):
         DepartmentReport.objects.filter(pk=report.pk).update(status=state)
     if state == "past_year":
         Sheet.objects.create(
@@ -292,12 +340,13 @@ def database_dump():
 
 
 @pytest.fixture
-def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser):
+def personas(editor, other_editor, reviewer, approver, other_ward_reviewer, outsider, superuser):
     return {
         "anonymous": None,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
+        "approver": approver,
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,

@@ -113,6 +113,7 @@ def test_check_deploy_is_clean_in_production_mode():
         "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
         "DJANGO_SECRET_KEY": "k" * 20 + "-production-secret-" + "z" * 20,
         "DJANGO_ALLOWED_HOSTS": "kojo.example.lg.jp",
+        "DJANGO_SITE_URL": "https://kojo.example.lg.jp",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],

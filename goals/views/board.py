@@ -1,8 +1,9 @@
 """The ward board (取りまとめ): every department's status, the tally, the sheet's phase."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
 from goals.board import board, status_counts
@@ -30,7 +31,6 @@ def _render(request, sheet, status=200, **forms):
         "chosen_status": dict(DepartmentReport.Status.choices).get(chosen, ""),
         "other_sheets": Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year"),
         "history": sheet_history(sheet),
-        "advance_form": forms.get("advance_form") or AdvanceForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "deadline_form": forms.get("deadline_form")
         or DeadlineForm(initial={"results_deadline": sheet.results_deadline}),
@@ -64,17 +64,36 @@ def _sheet_action(request, ward, year, form_class, form_name, act, error_field=l
     return _render(request, sheet, status=400, **{form_name: form})
 
 
-@require_POST
+def _render_advance(request, sheet, form, status=200):
+    pending = (
+        sheet.reports.exclude(status=DepartmentReport.Status.CONFIRMED)
+        .select_related("department")
+        .order_by("department__order", "department__name")
+    )
+    context = {"sheet": sheet, "advance_form": form, "pending": list(pending)}
+    return render(request, "goals/board_confirm_advance.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def board_advance(request, ward, year):
-    def advance(sheet, data):
-        workflow.advance(sheet, by=request.user, override_reason=data["override_reason"])
-        return f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。"
-
-    def refused_field(sheet):
-        # 確定 is refused for want of a reason: the message belongs to the reason field.
-        return "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None
-
-    return _sheet_action(request, ward, year, AdvanceForm, "advance_form", advance, refused_field)
+    """The next phase, asked first on a page of its own (GET), done on POST; a refusal stays on it."""
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    if sheet.phase == Sheet.Phase.CLOSED:
+        raise PermissionDenied("この取組シートは既に確定しています。")
+    if request.method != "POST":
+        return _render_advance(request, sheet, AdvanceForm())
+    form = AdvanceForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.advance(sheet, by=request.user, override_reason=form.cleaned_data["override_reason"])
+        except WorkflowError as error:
+            # 確定 is refused for want of a reason: the message belongs to the reason field.
+            field = "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None
+            form.add_error(field, error.message)
+        else:
+            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。")
+            return _back(sheet)
+    return _render_advance(request, sheet, form, status=400)
 
 
 @require_POST

@@ -146,7 +146,7 @@ def goal_result(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            workflow.save_result(
+            saved = workflow.save_result(
                 goal,
                 by=request.user,
                 expected_version=data["version"],
@@ -160,7 +160,15 @@ def goal_result(request, pk):
         except WorkflowError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"目標 {goal.number} の実施結果を保存しました（下書き）。")
+            if saved:
+                messages.success(request, f"目標 {goal.number} の実施結果を保存しました。")
+            elif not data["result"] and data["achievement"] is None:
+                messages.info(
+                    request,
+                    f"目標 {goal.number} は実施結果も達成度も入力されていないため、保存していません。",
+                )
+            else:
+                messages.info(request, f"目標 {goal.number} は変更がないため、保存していません。")
             if "save_and_next" in request.POST and following is not None:
                 return redirect("goals:goal_result", pk=following.pk)
             return _back_to_department(report, goal)
