@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from goals.models import AchievementLevel, DepartmentReport, Goal
+from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog
 
 BAR_WIDTH = 320  # px of the longest bar in the ward chart
 STACK_WIDTH = 160  # px of a department's stacked bar
@@ -62,11 +62,15 @@ def board(sheet):
     latest = Goal.objects.filter(
         sheet=OuterRef("sheet"), department=OuterRef("department"), updated_by__isnull=False
     ).order_by("-updated_at")
+    last_reminder = ReminderLog.objects.filter(report=OuterRef("pk")).order_by("-sent_at")
     reports = list(
-        sheet.reports.select_related("department", "status_changed_by")
+        sheet.reports.select_related(
+            "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
+        )
         .annotate(
             last_goal_at=Subquery(latest.values("updated_at")[:1]),
             last_goal_by_id=Subquery(latest.values("updated_by")[:1]),
+            last_reminder_at=Subquery(last_reminder.values("sent_at")[:1]),
         )
         .order_by("department__order", "department__name")
     )
@@ -124,6 +128,22 @@ def _tally(rows, levels):
         )
         for i, ((lv, label, css), n) in enumerate(zip(labels, counts, strict=True))
     ]
+
+
+UNSUBMITTED = "unsubmitted"
+
+
+def filter_choices():
+    """The board's status filter: 未提出 (every state before 提出済み) first, then each status."""
+    return [(UNSUBMITTED, "未提出（提出済みより前のすべて）"), *DepartmentReport.Status.choices]
+
+
+def filtered(rows, chosen):
+    """Rows whose status is one of `chosen` (UNSUBMITTED standing for all before 提出済み); all if none."""
+    wanted = set(chosen)
+    if UNSUBMITTED in wanted:
+        wanted |= set(DepartmentReport.before_submitted())
+    return [r for r in rows if r.report.status in wanted] if wanted else rows
 
 
 def status_counts(rows):

@@ -160,8 +160,31 @@ class DeadlineForm(Form):
 
 
 class StatusFilterForm(Form):
-    status = forms.ChoiceField(label="状況で絞り込む", required=False)
+    status = forms.MultipleChoiceField(
+        label="状況で絞り込む（複数選べます）", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "すべて"), *choices]
+        self.fields["status"].choices = choices
+
+
+class SelectedReportsForm(Form):
+    """Departments chosen on the board and what to do with them."""
+
+    reports = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "部署を選んでください。",
+            "invalid_choice": "選んだ部署が見つかりません。画面を開き直してください。",
+        },
+    )
+    action = forms.ChoiceField(
+        choices=[("confirm", "確認済みにする"), ("remind", "催促する")],
+        error_messages={"required": "操作を選んでください。", "invalid_choice": "操作を選んでください。"},
+    )
+    force = forms.BooleanField(label="本日催促した部署にも、もう一度送る", required=False)
+
+    def __init__(self, *args, report_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reports"].choices = [(pk, pk) for pk in report_ids]

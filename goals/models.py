@@ -321,9 +321,9 @@ class DepartmentReport(models.Model):
         IN_PROGRESS = "in_progress", "入力中"
         # Submitted by the department's editor, waiting for its 承認者 (課長) before 総務課 sees it.
         AWAITING_APPROVAL = "awaiting_approval", "承認待ち"
-        SUBMITTED = "submitted", "提出済"
+        SUBMITTED = "submitted", "提出済み"
         RETURNED = "returned", "差戻し"
-        CONFIRMED = "confirmed", "確認済"
+        CONFIRMED = "confirmed", "確認済み"
 
     sheet = models.ForeignKey(
         Sheet, on_delete=models.CASCADE, related_name="reports", verbose_name="取組シート"
@@ -430,6 +430,16 @@ class DepartmentReport(models.Model):
             return "計画の段階では実施結果は入力できません。実施中の段階になると入力できます。"
         return self._status_reason()
 
+    @classmethod
+    def before_submitted(cls) -> tuple[str, ...]:
+        """未提出: every status before the report reached 総務課 (提出済み)."""
+        return (
+            cls.Status.NOT_STARTED,
+            cls.Status.IN_PROGRESS,
+            cls.Status.AWAITING_APPROVAL,
+            cls.Status.RETURNED,
+        )
+
     @staticmethod
     def incomplete_goals(goals) -> list:
         """Goals still lacking a result or an achievement level: 提出 waits for them."""
@@ -445,13 +455,28 @@ class ReminderLog(models.Model):
     date = models.DateField("送信日")
     recipients = models.TextField("送信先", blank=True)
     sent_at = models.DateTimeField("送信日時", default=timezone.now)
+    # Empty for the daily run; the reviewer who pressed 催促 on the board otherwise.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="催促した人",
+    )
+    # A reviewer may remind again the same day on purpose; only unforced reminders are once a day.
+    forced = models.BooleanField("同じ日の再送", default=False)
 
     class Meta:
         verbose_name = "催促メールの送信記録"
         verbose_name_plural = "催促メールの送信記録"
         ordering = ["-date", "report"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "date"], name="reminder_once_per_report_and_day"),
+            models.UniqueConstraint(
+                fields=["report", "date"],
+                condition=models.Q(forced=False),
+                name="reminder_once_per_report_and_day",
+            ),
         ]
 
     def __str__(self):

@@ -23,6 +23,7 @@ urlpatterns: list = [
     path("board/<str:ward>/<int:year>/advance/", board.board_advance, name="board_advance"),
     path("board/<str:ward>/<int:year>/reopen/", board.board_reopen, name="board_reopen"),
     path("board/<str:ward>/<int:year>/deadline/", board.board_deadline, name="board_deadline"),
+    path("board/<str:ward>/<int:year>/selected/", board.board_selected, name="board_selected"),
     # The official sheet (issue 3): page, PDF and Excel, whole or per department.
     path("sheets/<str:ward>/<int:year>/", sheets.sheet, name="sheet"),
     path("sheets/<str:ward>/<int:year>/pdf/", sheets.sheet_pdf, name="sheet_pdf"),

@@ -9,6 +9,7 @@ fixed order avoids deadlocks. Each refusal raises WorkflowError with a
 Japanese message.
 """
 
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from goals.mail.notifications import notify_awaiting_approval, notify_returned, notify_submitted
+from goals.mail.reminders import NOT_SUBMITTED, remind_now
 from goals.models import DepartmentReport, Goal, Sheet
 
 
@@ -130,7 +132,7 @@ def set_results_deadline(sheet, *, by, deadline):
     sheet.save(update_fields=["results_deadline"])
 
 
-# A department's report: 未入力 → 入力中 → (承認待ち →) 提出済 → (差戻し → 提出済) → 確認済.
+# A department's report: 未入力 → 入力中 → (承認待ち →) 提出済み → (差戻し → 提出済み) → 確認済み.
 
 
 STEP_FIELDS = ["submitted_at", "submitted_by", "approved_at", "approved_by", "confirmed_at", "confirmed_by"]
@@ -154,7 +156,7 @@ def _set_status(report, status, by, reason: str = "", step: str = ""):
 def submit(report, *, by):
     """提出: every goal has a result and an achievement level. A department with a 承認者 (課長)
     waits for their approval (承認待ち, the approvers are told); one without goes straight to
-    提出済 and the ward's reviewers are told."""
+    提出済み and the ward's reviewers are told."""
     if not report.department.is_edited_by(by):
         raise WorkflowError("提出できるのは、この部署の入力担当だけです。")
     with transaction.atomic():
@@ -180,7 +182,7 @@ def submit(report, *, by):
 
 
 def approve(report, *, by):
-    """承認: the department's 承認者 passes a 承認待ち report on to 総務課 (提出済); the reviewers are told."""
+    """承認: the department's 承認者 passes a 承認待ち report on to 総務課 (提出済み); the reviewers are told."""
     if not report.department.is_approved_by(by):
         raise WorkflowError("承認できるのは、この部署の承認者（課長）だけです。")
     with transaction.atomic():
@@ -245,6 +247,70 @@ def confirm(report, *, by):
             raise WorkflowError("提出されていないため、確認できません。")
         _set_status(locked, DepartmentReport.Status.CONFIRMED, by, step="confirmed")
     return locked
+
+
+# Several departments in one action from the board: each is done or refused on its own.
+
+
+@dataclass
+class Outcome:
+    done: list = field(default_factory=list)  # reports
+    refused: list = field(default_factory=list)  # (report, Japanese reason)
+
+
+def _chosen(sheet, report_ids):
+    return list(
+        sheet.reports.filter(pk__in=report_ids)
+        .select_related("sheet__ward", "department")
+        .order_by("department__order", "department__name")
+    )
+
+
+def confirm_many(sheet, report_ids, *, by) -> Outcome:
+    """確認 of every chosen report of the sheet, each in its own transaction."""
+    if not sheet.ward.is_reviewed_by(by):
+        raise WorkflowError("確認できるのは、この区の取りまとめ担当だけです。")
+    outcome = Outcome()
+    for report in _chosen(sheet, report_ids):
+        try:
+            confirm(report, by=by)
+        except WorkflowError as error:
+            outcome.refused.append((report, error.message))
+        else:
+            outcome.done.append(report)
+    return outcome
+
+
+def remind_many(sheet, report_ids, *, by, force: bool = False, today=None) -> Outcome:
+    """催促: mail the editors of every chosen department that has not submitted, now; once a day
+    per department (the daily run included) unless `force`."""
+    if not sheet.ward.is_reviewed_by(by):
+        raise WorkflowError("催促できるのは、この区の取りまとめ担当だけです。")
+    today = today or timezone.localdate()
+    outcome = Outcome()
+    for report in _chosen(sheet, report_ids):
+        if sheet.phase != Sheet.Phase.IN_PROGRESS:
+            outcome.refused.append((report, "実施中の段階でないため、催促できません。"))
+        elif report.status not in NOT_SUBMITTED:
+            why = (
+                "承認者の承認待ち"
+                if report.status == DepartmentReport.Status.AWAITING_APPROVAL
+                else "提出済み"
+            )
+            outcome.refused.append((report, f"{why}のため、催促しません（{report.get_status_display()}）。"))
+        else:
+            try:
+                remind_now(report, by=by, today=today, force=force)
+            except IntegrityError:
+                outcome.refused.append(
+                    (
+                        report,
+                        "本日は既に催促しています。もう一度送る場合は「本日送信済みでも送る」を選んでください。",
+                    )
+                )
+            else:
+                outcome.done.append(report)
+    return outcome
 
 
 # Goals: written in 計画, results in 実施中; each save is against the version the form started

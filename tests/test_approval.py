@@ -53,7 +53,7 @@ def test_submit_goes_to_the_approver_then_to_the_reviewers(
     # Confirming keeps who submitted and who approved.
     assert (report.submitted_by, report.approved_by, report.confirmed_by) == (editor, approver, reviewer)
     statuses = [d.new for e in report_history(report) for d in e.diffs if d.label == "状況"]
-    assert statuses[:3] == ["確認済", "提出済", "承認待ち"]
+    assert statuses[:3] == ["確認済み", "提出済み", "承認待ち"]
 
 
 def test_the_approver_sends_back_with_a_reason(client, kumin_report, editor, approver, mailoutbox, mailing):

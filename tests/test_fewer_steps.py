@@ -101,7 +101,7 @@ def test_closing_the_year_asks_first_and_lists_the_unconfirmed(client, seed, rev
     client.force_login(reviewer)
     url = reverse("goals:board_advance", args=["幸区", 2025])
     page = client.get(url).content.decode()
-    assert "を確定しますか" in page and "確認済でない部署" in page and "区民課（未入力）" in page
+    assert "を確定しますか" in page and "確認済みでない部署" in page and "区民課（未入力）" in page
     seed.refresh_from_db()
     assert seed.phase == Sheet.Phase.IN_PROGRESS
     refused = client.post(url, {"override_reason": ""})

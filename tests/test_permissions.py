@@ -271,6 +271,24 @@ ROWS = [
         board_only(302),
         data=lambda w: {"results_deadline": "2026-04-30"},
     ),
+    Row("selected departments", "GET", "goals:board_selected", BOARD, post_only()),
+    Row(
+        "selected departments, confirm",
+        "POST",
+        "goals:board_selected",
+        BOARD,
+        board_only(302),
+        "submitted",
+        lambda w: {"reports": [w.report.pk], "action": "confirm"},
+    ),
+    Row(
+        "selected departments, remind",
+        "POST",
+        "goals:board_selected",
+        BOARD,
+        board_only(302),
+        data=lambda w: {"reports": [w.report.pk], "action": "remind"},
+    ),
     Row("password change", "GET", "password_change", NONE, everyone(200)),
     *[
         row

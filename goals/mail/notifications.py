@@ -125,7 +125,7 @@ def notify_submitted(report_pk):
             f"実施結果を提出しました（提出者：{_person(report.submitted_by or report.status_changed_by)}"
             f"{approved}）。"
         ),
-        todo="内容をご確認のうえ、「確認済にする」または理由を添えて「差し戻す」を行ってください。",
+        todo="内容をご確認のうえ、「確認済みにする」または理由を添えて「差し戻す」を行ってください。",
         url=url,
     )
     return _send(
@@ -168,20 +168,27 @@ def deadline_phrase(deadline: datetime.date, today: datetime.date) -> str:
 
 
 def send_reminder(report, today: datetime.date) -> list[str]:
-    """Remind the department's editors; returns the addresses written to."""
+    """Remind the department's editors; returns the addresses written to. Without a deadline (a
+    reminder sent from the board), the mail asks for the results as soon as possible."""
     sheet = report.sheet
     deadline = sheet.results_deadline
     url = _absolute(reverse("goals:report", args=[report.pk]))
+    if deadline is not None:
+        when = f"実施結果の提出期限は{date_label(deadline)}です（{deadline_phrase(deadline, today)}）。"
+        todo = f"お手数ですが、{date_label(deadline)}までに実施結果と達成度を入力し、提出してください。"
+        subject = f"【向上指針】実施結果の提出のお願い（{deadline_phrase(deadline, today)}）"
+    else:
+        when = "実施結果の提出をお待ちしています。"
+        todo = "お手数ですが、できるだけ早く実施結果と達成度を入力し、提出してください。"
+        subject = "【向上指針】実施結果の提出のお願い"
     body = _letter(
         sheet.ward,
         f"{report.department} 入力担当各位",
         happened=(
-            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートの実施結果の提出期限は"
-            f"{date_label(deadline)}です（{deadline_phrase(deadline, today)}）。\n"
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートの{when}\n"
             f"{report.department}はまだ提出していません（現在の状況：{report.get_status_display()}）。"
         ),
-        todo=f"お手数ですが、{date_label(deadline)}までに実施結果と達成度を入力し、提出してください。",
+        todo=todo,
         url=url,
     )
-    subject = f"【向上指針】実施結果の提出のお願い（{deadline_phrase(deadline, today)}）"
     return _send(_addresses(department_editors(report.department)), subject, body)

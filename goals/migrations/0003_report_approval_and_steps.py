@@ -85,12 +85,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='departmentreport',
             name='status',
-            field=models.CharField(choices=[('not_started', '未入力'), ('in_progress', '入力中'), ('awaiting_approval', '承認待ち'), ('submitted', '提出済'), ('returned', '差戻し'), ('confirmed', '確認済')], default='not_started', max_length=20, verbose_name='状況'),
+            field=models.CharField(choices=[('not_started', '未入力'), ('in_progress', '入力中'), ('awaiting_approval', '承認待ち'), ('submitted', '提出済み'), ('returned', '差戻し'), ('confirmed', '確認済み')], default='not_started', max_length=20, verbose_name='状況'),
         ),
         migrations.AlterField(
             model_name='historicaldepartmentreport',
             name='status',
-            field=models.CharField(choices=[('not_started', '未入力'), ('in_progress', '入力中'), ('awaiting_approval', '承認待ち'), ('submitted', '提出済'), ('returned', '差戻し'), ('confirmed', '確認済')], default='not_started', max_length=20, verbose_name='状況'),
+            field=models.CharField(choices=[('not_started', '未入力'), ('in_progress', '入力中'), ('awaiting_approval', '承認待ち'), ('submitted', '提出済み'), ('returned', '差戻し'), ('confirmed', '確認済み')], default='not_started', max_length=20, verbose_name='状況'),
         ),
         migrations.RunPython(steps_from_last_change, migrations.RunPython.noop),
     ]

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
-from goals.board import board, status_counts
-from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
+from goals.board import UNSUBMITTED, board, filter_choices, filtered, status_counts
+from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, SelectedReportsForm, StatusFilterForm
 from goals.history import sheet_history
 from goals.models import DepartmentReport, Sheet
 from goals.workflow import WorkflowError
@@ -16,10 +16,13 @@ from goals.workflow import WorkflowError
 def _render(request, sheet, status=200, **forms):
     rows, tally = board(sheet)
     counts = status_counts(rows)
-    status_form = StatusFilterForm(request.GET or None, choices=DepartmentReport.Status.choices)
-    chosen = status_form.cleaned_data["status"] if status_form.is_valid() else ""
-    shown = [r for r in rows if r.report.status == chosen] if chosen else rows
+    status_form = StatusFilterForm(request.GET or None, choices=filter_choices())
+    chosen = status_form.cleaned_data["status"] if status_form.is_valid() else []
+    shown = filtered(rows, chosen)
+    labels = dict(filter_choices())
     context = {
+        "unsubmitted_count": len(filtered(rows, [UNSUBMITTED])),
+        "unsubmitted": UNSUBMITTED,
         "sheet": sheet,
         "rows": shown,
         "all_rows": rows,
@@ -28,7 +31,7 @@ def _render(request, sheet, status=200, **forms):
         "tally_height": 28 * len(tally),
         "status_counts": counts,
         "status_form": status_form,
-        "chosen_status": dict(DepartmentReport.Status.choices).get(chosen, ""),
+        "chosen_status": "・".join(labels[value] for value in chosen),
         "other_sheets": Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year"),
         "history": sheet_history(sheet),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -112,3 +115,37 @@ def board_deadline(request, ward, year):
         return "実施結果の提出期限を保存しました。"
 
     return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)
+
+
+@require_POST
+def board_selected(request, ward, year):
+    """Confirm or remind the departments chosen on the board in one action; each refusal is named."""
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    form = SelectedReportsForm(request.POST, report_ids=list(sheet.reports.values_list("pk", flat=True)))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(sheet)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "confirm":
+            outcome = workflow.confirm_many(sheet, data["reports"], by=request.user)
+            done = "確認済みにしました"
+        else:
+            outcome = workflow.remind_many(sheet, data["reports"], by=request.user, force=data["force"])
+            done = "催促のメールを送りました"
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return _back(sheet)
+    if outcome.done:
+        names = "、".join(r.department.name for r in outcome.done)
+        messages.success(
+            request,
+            f"{len(outcome.done)}部署を{done}：{names}"
+            if data["action"] == "confirm"
+            else f"{len(outcome.done)}部署に{done}：{names}",
+        )
+    for report, reason in outcome.refused:
+        messages.error(request, f"{report.department}：{reason}")
+    return _back(sheet)

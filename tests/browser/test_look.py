@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 STATUSES = {
     "not_started": "未入力",
     "in_progress": "入力中",
-    "submitted": "提出済",
+    "submitted": "提出済み",
     "returned": "差戻し",
-    "confirmed": "確認済",
+    "confirmed": "確認済み",
 }
 
 
@@ -121,7 +121,14 @@ def test_the_board_prints_with_its_chart_on_a4_landscape(page, lived_in_board, r
     assert (round(width), round(height)) == (842, 595)  # A4 landscape in points
     # IPAex maps some kanji to their Kangxi radical code points (⽬ for 目): NFKC folds them back.
     text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))
-    for expected in ["全部署の状況", "達成度の内訳", "1 目標を大きく上回って達成", "件(", "衛生課", "確認済"]:
+    for expected in [
+        "全部署の状況",
+        "達成度の内訳",
+        "1 目標を大きく上回って達成",
+        "件(",
+        "衛生課",
+        "確認済み",
+    ]:
         assert expected in text, expected
     for hidden in ["ログアウト", "確定する", "提出期限を保存する"]:
         assert hidden not in text, hidden

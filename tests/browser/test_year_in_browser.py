@@ -130,22 +130,22 @@ def _enter_results(page, audit, screenshot):
 
     page.get_by_role("button", name="提出する").click()
     expect(_message(page)).to_contain_text("実施結果を提出しました")
-    expect(page.locator(".summary .status")).to_contain_text("提出済")
+    expect(page.locator(".summary .status")).to_contain_text("提出済み")
     expect(page.locator(".notice.locked")).to_contain_text("提出済みのため編集できません")
     expect(page.get_by_role("link", name=re.compile("^実施結果を入力"))).to_have_count(0)
-    audit(page, "部署のページ（提出済）")
+    audit(page, "部署のページ（提出済み）")
 
 
 def _return_with_reason(page, audit):
     page.reload()
     row = page.get_by_role("row", name=re.compile("^区民課"))
-    expect(row).to_contain_text("提出済")
+    expect(row).to_contain_text("提出済み")
     expect(row).to_contain_text("4／4")
     audit(page, "全部署の状況（実施中）")
 
-    page.get_by_label("状況で絞り込む").select_option(label="提出済")
+    page.get_by_label("状況で絞り込む").select_option(label="提出済み")
     page.get_by_role("button", name="絞り込む").click()
-    expect(page.get_by_text("「提出済」の部署だけを表示しています（2部署）")).to_be_visible()
+    expect(page.get_by_text("「提出済み」の部署だけを表示しています（2部署）")).to_be_visible()
     expect(page.locator("table.board tbody tr")).to_have_count(2)
     audit(page, "全部署の状況（状況で絞り込み）")
 
@@ -185,7 +185,7 @@ def _fix_and_resubmit(page, audit, screenshot):
     page.go_back()
 
     page.get_by_role("button", name="提出する").click()
-    expect(page.locator(".summary .status")).to_contain_text("提出済")
+    expect(page.locator(".summary .status")).to_contain_text("提出済み")
 
 
 def _confirm_and_close(page, audit, screenshot):
@@ -194,7 +194,7 @@ def _confirm_and_close(page, audit, screenshot):
     page.get_by_role("button", name="確認済みにする").click()
     expect(_message(page)).to_have_text("区民課の実施結果を確認済みにしました。")
     row = page.get_by_role("row", name=re.compile("^区民課"))
-    expect(row).to_contain_text("確認済")
+    expect(row).to_contain_text("確認済み")
     expect(row).to_contain_text("幸 一郎")
     screenshot(page, "board")
 
