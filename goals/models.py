@@ -63,6 +63,12 @@ class AchievementLevel(models.Model):
 
     number = models.PositiveSmallIntegerField("番号", unique=True)
     label = models.CharField("名称", max_length=50)
+    description = models.TextField(
+        "目安",
+        blank=True,
+        max_length=POLICY_TEXT_MAX,
+        help_text="使い方のページに、この達成度を選ぶ目安として表示されます。",
+    )
 
     objects = AchievementLevelManager()
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from goals.views import board, carry_forward, goal_pages, imports, landing, reports, sheets
+from goals.views import board, carry_forward, goal_pages, help, imports, landing, reports, sheets
 
 app_name = "goals"
 
 urlpatterns: list = [
     # The year in the browser (issue 4): landing, department pages, goals, ward board.
     path("", landing.home, name="home"),
+    path("tasks/", landing.tasks, name="tasks"),
+    path("help/", help.help_page, name="help"),
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("reports/<int:pk>/goals/new/", goal_pages.goal_new, name="goal_new"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),

@@ -180,6 +180,10 @@ def _down(w):
 ROWS = [
     Row("home", "GET", "goals:home", NONE, {**everyone(302), "other_ward_reviewer": 200, "outsider": 200}),
     Row("home", "POST", "goals:home", NONE, post_only()),
+    Row("tasks", "GET", "goals:tasks", NONE, everyone(200)),
+    Row("tasks", "POST", "goals:tasks", NONE, post_only()),
+    Row("help", "GET", "goals:help", NONE, everyone(200)),
+    Row("help", "POST", "goals:help", NONE, post_only()),
     Row("department page", "GET", "goals:report", REPORT, department_read()),
     Row("department page, closed", "GET", "goals:report", REPORT, department_read(), state="closed"),
     Row("department page, unknown", "GET", "goals:report", lambda w: [999999], everyone(404)),
