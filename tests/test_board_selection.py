@@ -142,3 +142,12 @@ def test_only_the_wards_reviewers_act_on_selected_departments(client, seed, edit
     assert client.post(url, {"reports": [submitted[0].pk], "action": "confirm"}).status_code == 403
     assert _report(seed, "区民課").status == DepartmentReport.Status.SUBMITTED
     assert Department.objects.exists()
+
+
+def test_the_board_comes_back_with_the_filter_it_was_acting_on(client, seed, reviewer, submitted):
+    client.force_login(reviewer)
+    url = reverse("goals:board_selected", args=BOARD)
+    response = client.post(
+        url, {"reports": [submitted[0].pk], "action": "confirm", "status": ["submitted", "<script>"]}
+    )
+    assert response["Location"] == reverse("goals:board", args=BOARD) + "?status=submitted"

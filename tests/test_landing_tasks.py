@@ -158,7 +158,7 @@ def test_production_needs_the_site_address(debug, url, fails):
 def test_the_check_stops_manage_py_check(db):
     with override_settings(DEBUG=False, SITE_URL="http://127.0.0.1:8000"):
         with pytest.raises(SystemCheckError, match=r"goals\.E010"):
-            call_command("check", tags=["mail"])
+            call_command("check", tags=["mail"], deploy=True)
 
 
 def test_landing_and_tasks_do_not_touch_goals_per_goal(client, editor, kumin_report, april):
@@ -167,3 +167,44 @@ def test_landing_and_tasks_do_not_touch_goals_per_goal(client, editor, kumin_rep
     page = client.get(reverse("goals:tasks")).content.decode()
     count = Goal.objects.filter(sheet=kumin_report.sheet, department=kumin_report.department).count()
     assert f"目標{count}件" in page
+
+
+def _pages_of_the_year(client, seed, kumin_report, editor, reviewer):
+    """Every clerk page of one year, rendered with a report in each status."""
+    goal = Goal.objects.filter(sheet=seed, department=kumin_report.department).first()
+    pages = []
+    for status in DepartmentReport.Status.values:
+        DepartmentReport.objects.filter(pk=kumin_report.pk).update(status=status)
+        client.force_login(reviewer)
+        for url in (
+            reverse("goals:board", args=["幸区", 2025]),
+            reverse("goals:report", args=[kumin_report.pk]),
+            reverse("goals:goal", args=[goal.pk]),
+            reverse("goals:board_advance", args=["幸区", 2025]),
+            reverse("goals:import_upload"),
+            reverse("goals:carry_forward", args=["幸区", 2025]),
+        ):
+            pages.append((url, client.get(url).content.decode()))
+    DepartmentReport.objects.filter(pk=kumin_report.pk).update(status="in_progress")
+    client.force_login(editor)
+    for url in (
+        reverse("goals:goal_result", args=[goal.pk]),
+        reverse("goals:report_submit", args=[kumin_report.pk]),
+        reverse("goals:tasks"),
+        reverse("goals:help"),
+    ):
+        pages.append((url, client.get(url).content.decode()))
+    return pages
+
+
+def test_one_spelling_for_each_status_and_no_commands_on_clerks_pages(
+    client, seed, kumin_report, editor, reviewer
+):
+    import re
+
+    fill_results(kumin_report)
+    workflow.submit(kumin_report, by=editor)
+    workflow.confirm(kumin_report, by=reviewer)
+    for url, page in _pages_of_the_year(client, seed, kumin_report, editor, reviewer):
+        assert not re.search(r"(提出|確認)済(?!み)", page), url
+        assert "manage.py" not in page, url

@@ -76,3 +76,44 @@ def test_goal_history_queries_are_constant(client, seed, scale, make_member, dja
     client.force_login(editor)
     with django_assert_num_queries(GOAL_PAGE_QUERIES):
         assert client.get(reverse("goals:goal", args=[goal.pk])).status_code == 200
+
+
+TASKS_QUERIES = 6 + SESSION_RENEWAL
+FILTERED_BOARD_QUERIES = BOARD_QUERIES
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_task_list_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
+    """Tasks across memberships and sheets: memberships, the wards' sheets, the reached reports with
+    their goal counts, the reviewed wards' status counts; nothing per sheet, report or goal."""
+    sheet, _report, editor, reviewer = _world(scale, make_member)
+    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
+    for department in sheet.ward.departments.all()[:scale]:
+        Membership.objects.get_or_create(user=editor, department=department)
+    client.force_login(editor)
+    with django_assert_num_queries(TASKS_QUERIES):
+        assert client.get(reverse("goals:tasks")).status_code == 200
+    client.force_login(reviewer)
+    with django_assert_num_queries(TASKS_QUERIES):
+        assert client.get(reverse("goals:tasks")).status_code == 200
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_board_with_filters_and_steps_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """The filtered board with who submitted, approved and confirmed and the last 催促: joined and
+    annotated in the board's report query, no query per department."""
+    sheet, report, editor, reviewer = _world(scale, make_member)
+    approver = make_member(f"approver-{scale}", report.department, Membership.Role.APPROVER)
+    Goal.objects.filter(sheet=sheet, department=report.department).update(
+        result="済", achievement=AchievementLevel.objects.first()
+    )
+    workflow.submit(report, by=editor)
+    workflow.approve(report, by=approver)
+    others = list(sheet.reports.exclude(pk=report.pk)[:scale])
+    workflow.remind_many(sheet, [r.pk for r in others], by=reviewer)
+    client.force_login(reviewer)
+    url = reverse("goals:board", args=[sheet.ward.name, sheet.fiscal_year])
+    with django_assert_num_queries(FILTERED_BOARD_QUERIES):
+        assert client.get(url + "?status=unsubmitted&status=submitted").status_code == 200

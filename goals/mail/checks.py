@@ -1,7 +1,7 @@
 """System check: in production, links in mail must lead to the site, not to the server's own loopback.
 
 Without DJANGO_SITE_URL every mail links to http://127.0.0.1:8000/, which opens nothing on a
-clerk's PC; `manage.py check` (and so migrate and the server) stops with the reason instead.
+clerk's PC; `manage.py check --deploy` (run by `make serve`) stops with the reason instead.
 """
 
 from urllib.parse import urlsplit
@@ -12,7 +12,8 @@ from django.core.checks import Error, register
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}  # noqa: S104 - names compared, nothing bound
 
 
-@register("mail")
+# A deployment check: `make serve` runs `manage.py check --deploy` before migrating and starting.
+@register("mail", deploy=True)
 def site_url_set_in_production(app_configs=None, **kwargs):
     if settings.DEBUG:
         return []

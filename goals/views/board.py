@@ -1,8 +1,12 @@
 """The ward board (取りまとめ): every department's status, the tally, the sheet's phase."""
 
+from functools import partial
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
@@ -32,6 +36,7 @@ def _render(request, sheet, status=200, **forms):
         "status_counts": counts,
         "status_form": status_form,
         "chosen_status": "・".join(labels[value] for value in chosen),
+        "chosen_values": chosen,
         "other_sheets": Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year"),
         "history": sheet_history(sheet),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -117,10 +122,19 @@ def board_deadline(request, ward, year):
     return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)
 
 
+def _back_filtered(sheet, post):
+    """Back to the board with the filter the person was looking at (only known statuses kept)."""
+    known = dict(filter_choices())
+    chosen = [value for value in post.getlist("status") if value in known]
+    url = reverse("goals:board", args=[sheet.ward.name, sheet.fiscal_year])
+    return redirect(f"{url}?{urlencode({'status': chosen}, doseq=True)}" if chosen else url)
+
+
 @require_POST
 def board_selected(request, ward, year):
     """Confirm or remind the departments chosen on the board in one action; each refusal is named."""
     sheet = access.sheet_for_reviewer(request.user, ward, year)
+    _back = partial(_back_filtered, post=request.POST)
     form = SelectedReportsForm(request.POST, report_ids=list(sheet.reports.values_list("pk", flat=True)))
     if not form.is_valid():
         for errors in form.errors.values():

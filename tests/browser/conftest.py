@@ -135,7 +135,8 @@ def html_checker():
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             break
-        except (urllib.error.URLError, ConnectionError):
+        # A busy machine: the checker may accept the connection before it can answer in time.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
                 pytest.fail("Nu HTML checker (vnu.jar) が起動しませんでした。")
