@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from departments.models import Department, Membership, Ward
-from goals.models import DepartmentReport, Goal, Sheet
+from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
 NOT_AN_EDITOR = (
     "部署の目標と実施結果は、その部署の入力担当だけが編集できます。"
@@ -107,6 +107,26 @@ def goal_for_result_editor(user, pk) -> tuple[Goal, DepartmentReport]:
     """Entering a goal's 実施結果 and 達成度 (実施中): as report_for_result_editor."""
     goal = goal_for_reader(user, pk)
     return goal, _editable(_report_of(goal), user, DepartmentReport.results_locked_reason)
+
+
+def goal_for_commenter(user, pk) -> Goal:
+    """Writing on a goal's conversation: everyone who reads the goal, while its sheet is open."""
+    goal = goal_for_reader(user, pk)
+    if reason := goal.sheet.locked_reason():
+        raise PermissionDenied(reason)
+    return goal
+
+
+def comment_for_commenter(user, pk) -> GoalComment:
+    """A comment of a goal the person may comment on; others get 404, a locked sheet 403."""
+    comment = get_object_or_404(
+        GoalComment.objects.select_related("goal__sheet__ward", "goal__department", "parent"),
+        pk=pk,
+        goal__in=readable_goals(user),
+    )
+    if reason := comment.goal.sheet.locked_reason():
+        raise PermissionDenied(reason)
+    return comment
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog
+from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog
 
 BAR_WIDTH = 320  # px of the longest bar in the ward chart
 STACK_WIDTH = 160  # px of a department's stacked bar
@@ -29,6 +29,7 @@ class Row:
     last_at: datetime | None
     last_by: object
     segments: list[Segment] = field(default_factory=list)
+    open_threads: int = 0
 
     @property
     def tally_text(self) -> str:
@@ -57,7 +58,7 @@ def _stack(segments):
 
 
 def board(sheet):
-    """Rows for every department of the sheet and the ward tally, in 5 queries whatever the ward's size."""
+    """Rows for every department of the sheet and the ward tally, in 6 queries whatever the ward's size."""
     # Only changes made by a person in the app: loaded or imported goals have no updater.
     latest = Goal.objects.filter(
         sheet=OuterRef("sheet"), department=OuterRef("department"), updated_by__isnull=False
@@ -83,6 +84,11 @@ def board(sheet):
     per_department: dict[int, dict] = {}
     for c in counts:
         per_department.setdefault(c["department_id"], {})[c["achievement_id"]] = (c["n"], c["complete"])
+    open_threads = dict(
+        GoalComment.objects.filter(goal__sheet=sheet, parent=None, resolved_at=None)
+        .values_list("goal__department_id")
+        .annotate(n=Count("pk"))
+    )
     editor_ids = {r.last_goal_by_id for r in reports if r.last_goal_by_id}
     editors = get_user_model().objects.in_bulk(editor_ids) if editor_ids else {}
 
@@ -105,6 +111,7 @@ def board(sheet):
                 last_at=last_at,
                 last_by=last_by,
                 segments=_stack(segments),
+                open_threads=open_threads.get(report.department_id, 0),
             )
         )
     return rows, _tally(rows, levels)

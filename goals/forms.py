@@ -3,7 +3,15 @@
 from django import forms
 
 from goals.lib.text import plain
-from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
+from goals.models import (
+    COMMENT_TEXT_MAX,
+    GOAL_NUMBER_MAX,
+    GOAL_TEXT_MAX,
+    RESULT_TEXT_MAX,
+    AchievementLevel,
+    Category,
+    Goal,
+)
 
 
 class Form(forms.Form):
@@ -188,3 +196,22 @@ class SelectedReportsForm(Form):
     def __init__(self, *args, report_ids, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reports"].choices = [(pk, pk) for pk in report_ids]
+
+
+class CommentForm(Form):
+    text = PlainTextField(
+        label="コメント",
+        max_length=COMMENT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="部署と総務課の間のやりとりです。取組シートには印刷されません。",
+        error_messages={"required": "コメントを入力してください。"},
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_truncation(self.fields["text"], "コメント")
+
+
+class ResolveForm(Form):
+    resolved = forms.TypedChoiceField(choices=[("1", "解決"), ("0", "未解決")], coerce=lambda v: v == "1")

@@ -487,3 +487,48 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.date}"
+
+
+COMMENT_TEXT_MAX = 2000
+
+
+class GoalComment(models.Model):
+    """A comment on a goal between 総務課 and the department: a thread is a comment without a parent
+    and its replies. Kept with the year; never printed on the official sheet."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments", verbose_name="目標")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies", verbose_name="返信先"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="書いた人",
+    )
+    text = models.TextField("コメント", max_length=COMMENT_TEXT_MAX)
+    created_at = models.DateTimeField("日時", default=timezone.now)
+    # On the thread's first comment only: the question is settled.
+    resolved_at = models.DateTimeField("解決日時", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="解決にした人",
+    )
+
+    class Meta:
+        verbose_name = "コメント"
+        verbose_name_plural = "コメント"
+        ordering = ["goal", "created_at", "pk"]
+        constraints = [_max_length("text", COMMENT_TEXT_MAX, "comment_text_max_length")]
+
+    def __str__(self):
+        return f"{self.goal} {self.text[:20]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.parent_id is None and self.resolved_at is None

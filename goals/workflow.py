@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from goals.mail.notifications import notify_awaiting_approval, notify_returned, notify_submitted
 from goals.mail.reminders import NOT_SUBMITTED, remind_now
-from goals.models import DepartmentReport, Goal, Sheet
+from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
 
 class WorkflowError(Exception):
@@ -447,3 +447,42 @@ def move_goal(goal, *, by, direction: str):
                 neighbour.order = position
                 _mark_history(neighbour, by, "並べ替え")
                 neighbour.save(update_fields=["order"])
+
+
+# Conversations on a goal between 総務課 and the department; never on the official sheet.
+
+
+def _may_comment(goal, by) -> bool:
+    if by.is_superuser or goal.sheet.ward.is_reviewed_by(by):
+        return True
+    return goal.department.memberships.filter(user_id=by.pk).exists()
+
+
+def add_comment(goal, *, by, text: str, parent=None):
+    """A new thread on the goal, or a reply to one (a reply to a reply joins the same thread)."""
+    if not _may_comment(goal, by):
+        raise WorkflowError("コメントを書けるのは、この部署の職員と区の取りまとめ担当だけです。")
+    text = text.strip()
+    if not text:
+        raise WorkflowError("コメントを入力してください。")
+    if reason := goal.sheet.locked_reason():
+        raise WorkflowError(reason)
+    if parent is not None:
+        if parent.goal_id != goal.pk:
+            raise WorkflowError("返信先のコメントが見つかりません。画面を開き直してください。")
+        parent = parent.parent or parent
+    return GoalComment.objects.create(goal=goal, parent=parent, author=by, text=text)
+
+
+def set_resolved(thread, *, by, resolved: bool):
+    """Mark a thread settled (解決) or open it again; anyone in the conversation may."""
+    goal = thread.goal
+    if not _may_comment(goal, by):
+        raise WorkflowError("解決にできるのは、この部署の職員と区の取りまとめ担当だけです。")
+    if reason := goal.sheet.locked_reason():
+        raise WorkflowError(reason)
+    thread = thread.parent or thread
+    thread.resolved_at = timezone.now() if resolved else None
+    thread.resolved_by = by if resolved else None
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    return thread

@@ -18,7 +18,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog, Sheet
+from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog, Sheet
 
 from .conftest import fill_results
 
@@ -106,6 +106,7 @@ class World:
     report: DepartmentReport
     goal: Goal
     level: AchievementLevel
+    comment: GoalComment
 
 
 @dataclass
@@ -129,6 +130,10 @@ def REPORT(w):
 
 def GOAL(w):
     return [w.goal.pk]
+
+
+def COMMENT(w):
+    return [w.comment.pk]
 
 
 def BOARD(w):
@@ -246,6 +251,36 @@ ROWS = [
     Row("move goal", "GET", "goals:goal_move", GOAL, post_only(), state="planning"),
     Row("move goal", "POST", "goals:goal_move", GOAL, department_write(302), "planning", _down),
     Row("move goal, in progress", "POST", "goals:goal_move", GOAL, read_only(), data=_down),
+    Row("comment", "GET", "goals:goal_comment", GOAL, post_only()),
+    Row(
+        "comment",
+        "POST",
+        "goals:goal_comment",
+        GOAL,
+        department_read(302),
+        data=lambda w: {"text": "根拠は？"},
+    ),
+    Row(
+        "comment, closed", "POST", "goals:goal_comment", GOAL, read_only(), "closed", lambda w: {"text": "x"}
+    ),
+    Row("resolve", "GET", "goals:comment_resolve", COMMENT, post_only()),
+    Row(
+        "resolve",
+        "POST",
+        "goals:comment_resolve",
+        COMMENT,
+        department_read(302),
+        data=lambda w: {"resolved": "1"},
+    ),
+    Row(
+        "resolve, closed",
+        "POST",
+        "goals:comment_resolve",
+        COMMENT,
+        read_only(),
+        "closed",
+        lambda w: {"resolved": "1"},
+    ),
     Row("ward board", "GET", "goals:board", BOARD, board_only(200)),
     Row("ward board, unknown year", "GET", "goals:board", lambda w: ["幸区", 2001], everyone(404)),
     Row("advance, asked first", "GET", "goals:board_advance", BOARD, board_only(200)),
@@ -358,6 +393,7 @@ def database_dump():
         DepartmentReport.history.count(),
         Sheet.history.count(),
         ReminderLog.objects.count(),
+        list(GoalComment.objects.order_by("pk").values()),
     )
 
 
@@ -383,7 +419,8 @@ def _check(client, row, persona, user, seed):
     _set_state(row.state, seed, report)
     seed.refresh_from_db()
     goal = Goal.objects.filter(sheet=seed, department=report.department).order_by("order", "pk").first()
-    world = World(seed, report, goal, AchievementLevel.objects.get(number=2))
+    comment = GoalComment.objects.create(goal=goal, text="達成度の根拠を教えてください。")
+    world = World(seed, report, goal, AchievementLevel.objects.get(number=2), comment)
     url = reverse(row.name, args=row.args(world))
     before = database_dump()
     response = client.get(url) if row.method == "GET" else client.post(url, row.data(world))

@@ -1,6 +1,7 @@
 """The department page (one department × one sheet) and the report's transitions."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -8,7 +9,7 @@ from goals import access, workflow
 from goals.forms import ReturnForm
 from goals.history import report_history
 from goals.mail.notifications import department_approvers
-from goals.models import DepartmentReport, Goal
+from goals.models import DepartmentReport, Goal, GoalComment
 from goals.workflow import WorkflowError
 
 
@@ -21,6 +22,15 @@ def _render(request, report, *, return_form=None, send_back_form=None, status=20
         )
         .order_by("order", "pk")
     )
+    open_threads = dict(
+        GoalComment.objects.filter(
+            goal__sheet=report.sheet, goal__department=report.department, parent=None, resolved_at=None
+        )
+        .values_list("goal_id")
+        .annotate(n=Count("pk"))
+    )
+    for goal in goals:
+        goal.open_threads = open_threads.get(goal.pk, 0)
     can_edit = report.department.is_edited_by(user)
     can_review = report.sheet.ward.is_reviewed_by(user)
     can_approve = report.department.is_approved_by(user)
@@ -29,6 +39,7 @@ def _render(request, report, *, return_form=None, send_back_form=None, status=20
         "sheet": report.sheet,
         "goals": goals,
         "incomplete": report.incomplete_goals(goals),
+        "open_threads": sum(open_threads.values()),
         "can_edit": can_edit,
         "can_review": can_review,
         "can_approve": can_approve,
