@@ -3,7 +3,8 @@
 区民課's editor lands on this year's results although next year's sheet is open for goals, saves an
 empty form (nothing is saved, and the page says so), enters the last result and submits after the
 confirmation page; the department's 承認者 approves; 総務課 picks departments on the board and
-confirms them in one action (the unready one is named with its reason) and reminds the late ones.
+confirms them in one action (the unready one is named with its reason) and reminds the late ones;
+総務課 asks about one goal, the department answers in the thread, 総務課 marks it settled.
 """
 
 import datetime
@@ -119,6 +120,26 @@ def test_the_year_with_approval_in_three_browsers(
     expect(row).to_contain_text("kumin-approver")
     expect(row).to_contain_text("saiwai-reviewer")
     audit(office, "全部署の状況（まとめて確認の後）")
+
+    # A question on one goal, answered by the department and marked settled.
+    office.goto(f"/goals/{april.pk}/")
+    office.get_by_role("textbox", name="コメント").fill("達成度3とした根拠（問い合わせの件数）を教えてください。")
+    office.get_by_role("button", name="コメントを書く").click()
+    expect(_message(office)).to_have_text("コメントを書きました。")
+    desk.goto(f"/reports/{kumin_report.pk}/")
+    expect(desk.locator(".summary")).to_contain_text("未解決 1件")
+    desk.get_by_role("link", name=re.compile("^未解決のやりとり 1件")).click()
+    desk.get_by_role("textbox", name="返信").fill("前年度の月平均40件が、今年度は25件になりました。")
+    desk.get_by_role("button", name="返信する").click()
+    expect(_message(desk)).to_have_text("返信しました。")
+    audit(desk, "目標のページ（やりとり）")
+    office.reload()
+    thread = office.get_by_role("article")
+    expect(thread).to_contain_text("前年度の月平均40件")
+    office.get_by_role("button", name="解決にする").click()
+    expect(office.get_by_role("article")).to_contain_text("解決（saiwai-reviewer")
+    audit(office, "目標のページ（やりとり・解決）")
+    screenshot(office, "goal-thread")
 
     office.get_by_role("link", name="使い方").click()
     expect(office.get_by_role("heading", name="達成度の目安")).to_be_visible()
