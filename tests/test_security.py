@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from departments.models import Membership
 
-LOGIN_ERROR = "正しいユーザー名とパスワードを入力してください"
+LOGIN_ERROR = "ユーザー名またはパスワードが違います。"
 
 
 def sign_in(client, username, password, **extra):
