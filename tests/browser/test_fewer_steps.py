@@ -123,7 +123,9 @@ def test_the_year_with_approval_in_three_browsers(
 
     # A question on one goal, answered by the department and marked settled.
     office.goto(f"/goals/{april.pk}/")
-    office.get_by_role("textbox", name="コメント").fill("達成度3とした根拠（問い合わせの件数）を教えてください。")
+    office.get_by_role("textbox", name="コメント").fill(
+        "達成度3とした根拠（問い合わせの件数）を教えてください。"
+    )
     office.get_by_role("button", name="コメントを書く").click()
     expect(_message(office)).to_have_text("コメントを書きました。")
     desk.goto(f"/reports/{kumin_report.pk}/")
