@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from departments.models import City, Department, Membership, Ward
-from goals.models import DepartmentReport, Goal, Sheet
+from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
 NOT_AN_EDITOR = (
     "部署の目標と実施結果は、その部署の入力担当だけが編集できます。"
@@ -45,7 +45,9 @@ def _reach(user) -> Q:
 
 def readable_reports(user):
     """Reports a person may read: their own departments', every one of a ward they review; all for a superuser."""
-    reports = DepartmentReport.objects.select_related("sheet__ward", "department", "status_changed_by")
+    reports = DepartmentReport.objects.select_related(
+        "sheet__ward", "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
+    )
     if user.is_superuser:
         return reports
     if not user.is_authenticated:
@@ -111,6 +113,26 @@ def goal_for_result_editor(user, pk) -> tuple[Goal, DepartmentReport]:
     return goal, _editable(_report_of(goal), user, DepartmentReport.results_locked_reason)
 
 
+def goal_for_commenter(user, pk) -> Goal:
+    """Writing on a goal's conversation: everyone who reads the goal, while its sheet is open."""
+    goal = goal_for_reader(user, pk)
+    if reason := goal.sheet.locked_reason():
+        raise PermissionDenied(reason)
+    return goal
+
+
+def comment_for_commenter(user, pk) -> GoalComment:
+    """A comment of a goal the person may comment on; others get 404, a locked sheet 403."""
+    comment = get_object_or_404(
+        GoalComment.objects.select_related("goal__sheet__ward", "goal__department", "parent"),
+        pk=pk,
+        goal__in=readable_goals(user),
+    )
+    if reason := comment.goal.sheet.locked_reason():
+        raise PermissionDenied(reason)
+    return comment
+
+
 @dataclass(frozen=True)
 class GoalActions:
     """What a reader of a goal may do with it now, by the same rules as the editor lookups."""
@@ -136,6 +158,16 @@ def report_for_reviewer(user, pk) -> DepartmentReport:
     report = report_for_reader(user, pk)
     if not report.sheet.ward.is_reviewed_by(user):
         raise PermissionDenied("確認と差戻しは、区の取りまとめ担当（総務課）だけが行えます。")
+    return report
+
+
+def report_for_approver(user, pk) -> DepartmentReport:
+    """承認 / 承認者の差戻し: the department's 承認者 (and superusers); its editors and 総務課 get 403."""
+    report = report_for_reader(user, pk)
+    if not report.department.is_approved_by(user):
+        raise PermissionDenied("承認と承認者の差戻しは、この部署の承認者（課長）だけが行えます。")
+    if reason := report.sheet.locked_reason():
+        raise PermissionDenied(reason)
     return report
 
 
@@ -288,7 +320,7 @@ def may_publish(user, sheet: Sheet) -> bool:
 
 
 def departments_not_handed_in(sheet: Sheet) -> list[str]:
-    """Departments with goals on the sheet whose results were not handed in (no 提出済 / 確認済 report)."""
+    """Departments with goals on the sheet whose results were not handed in (no 提出済み / 確認済み report)."""
     handed_in = DepartmentReport.objects.filter(sheet=sheet, status__in=HANDED_IN).values("department_id")
     pending = (
         Goal.objects.filter(sheet=sheet)

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from goals.models import AchievementLevel, DepartmentReport, Goal
+from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog
 
 BAR_WIDTH = 320  # px of the longest bar in the ward chart
 STACK_WIDTH = 160  # px of a department's stacked bar
@@ -29,6 +29,7 @@ class Row:
     last_at: datetime | None
     last_by: object
     segments: list[Segment] = field(default_factory=list)
+    open_threads: int = 0
 
     @property
     def tally_text(self) -> str:
@@ -57,16 +58,20 @@ def _stack(segments):
 
 
 def board(sheet):
-    """Rows for every department of the sheet and the ward tally, in 5 queries whatever the ward's size."""
+    """Rows for every department of the sheet and the ward tally, in 6 queries whatever the ward's size."""
     # Only changes made by a person in the app: loaded or imported goals have no updater.
     latest = Goal.objects.filter(
         sheet=OuterRef("sheet"), department=OuterRef("department"), updated_by__isnull=False
     ).order_by("-updated_at")
+    last_reminder = ReminderLog.objects.filter(report=OuterRef("pk")).order_by("-sent_at")
     reports = list(
-        sheet.reports.select_related("department", "status_changed_by")
+        sheet.reports.select_related(
+            "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
+        )
         .annotate(
             last_goal_at=Subquery(latest.values("updated_at")[:1]),
             last_goal_by_id=Subquery(latest.values("updated_by")[:1]),
+            last_reminder_at=Subquery(last_reminder.values("sent_at")[:1]),
         )
         .order_by("department__order", "department__name")
     )
@@ -79,6 +84,11 @@ def board(sheet):
     per_department: dict[int, dict] = {}
     for c in counts:
         per_department.setdefault(c["department_id"], {})[c["achievement_id"]] = (c["n"], c["complete"])
+    open_threads = dict(
+        GoalComment.objects.filter(goal__sheet=sheet, parent=None, resolved_at=None)
+        .values_list("goal__department_id")
+        .annotate(n=Count("pk"))
+    )
     editor_ids = {r.last_goal_by_id for r in reports if r.last_goal_by_id}
     editors = get_user_model().objects.in_bulk(editor_ids) if editor_ids else {}
 
@@ -101,6 +111,7 @@ def board(sheet):
                 last_at=last_at,
                 last_by=last_by,
                 segments=_stack(segments),
+                open_threads=open_threads.get(report.department_id, 0),
             )
         )
     return rows, _tally(rows, levels)
@@ -124,6 +135,22 @@ def _tally(rows, levels):
         )
         for i, ((lv, label, css), n) in enumerate(zip(labels, counts, strict=True))
     ]
+
+
+UNSUBMITTED = "unsubmitted"
+
+
+def filter_choices():
+    """The board's status filter: 未提出 (every state before 提出済み) first, then each status."""
+    return [(UNSUBMITTED, "未提出（提出済みより前のすべて）"), *DepartmentReport.Status.choices]
+
+
+def filtered(rows, chosen):
+    """Rows whose status is one of `chosen` (UNSUBMITTED standing for all before 提出済み); all if none."""
+    wanted = set(chosen)
+    if UNSUBMITTED in wanted:
+        wanted |= set(DepartmentReport.before_submitted())
+    return [r for r in rows if r.report.status in wanted] if wanted else rows
 
 
 def status_counts(rows):

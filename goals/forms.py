@@ -3,7 +3,15 @@
 from django import forms
 
 from goals.lib.text import plain
-from goals.models import GOAL_NUMBER_MAX, GOAL_TEXT_MAX, RESULT_TEXT_MAX, AchievementLevel, Category, Goal
+from goals.models import (
+    COMMENT_TEXT_MAX,
+    GOAL_NUMBER_MAX,
+    GOAL_TEXT_MAX,
+    RESULT_TEXT_MAX,
+    AchievementLevel,
+    Category,
+    Goal,
+)
 from goals.sheet.pagination import result_length_for_a_page
 
 
@@ -96,7 +104,7 @@ class ResultForm(Form):
         max_length=RESULT_TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="途中でも「下書き保存」できます。提出するまでは何度でも直せます。",
+        help_text="途中でも「保存する」で保存できます。提出するまでは何度でも直せます。",
     )
     achievement = AchievementChoiceField(
         label="達成度",
@@ -170,8 +178,50 @@ class DeadlineForm(Form):
 
 
 class StatusFilterForm(Form):
-    status = forms.ChoiceField(label="状況で絞り込む", required=False)
+    status = forms.MultipleChoiceField(
+        label="状況で絞り込む（複数選べます）", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "すべて"), *choices]
+        self.fields["status"].choices = choices
+
+
+class SelectedReportsForm(Form):
+    """Departments chosen on the board and what to do with them."""
+
+    reports = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "部署を選んでください。",
+            "invalid_choice": "選んだ部署が見つかりません。画面を開き直してください。",
+        },
+    )
+    action = forms.ChoiceField(
+        choices=[("confirm", "確認済みにする"), ("remind", "催促する")],
+        error_messages={"required": "操作を選んでください。", "invalid_choice": "操作を選んでください。"},
+    )
+    force = forms.BooleanField(label="本日催促した部署にも、もう一度送る", required=False)
+
+    def __init__(self, *args, report_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reports"].choices = [(pk, pk) for pk in report_ids]
+
+
+class CommentForm(Form):
+    text = PlainTextField(
+        label="コメント",
+        max_length=COMMENT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="部署と総務課の間のやりとりです。取組シートには印刷されません。",
+        error_messages={"required": "コメントを入力してください。"},
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        without_truncation(self.fields["text"], "コメント")
+
+
+class ResolveForm(Form):
+    resolved = forms.TypedChoiceField(choices=[("1", "解決"), ("0", "未解決")], coerce=lambda v: v == "1")

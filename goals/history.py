@@ -114,12 +114,28 @@ def _newest_first(entries):
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 
-def goal_history(goal) -> list[Entry]:
-    """Every change of one goal, newest first (3 queries)."""
+def _comment_entries(comments):
+    """The goal's conversation in its history: each comment, and each thread marked settled."""
+    entries = []
+    for c in comments:
+        action = "返信" if c.parent_id else "コメント"
+        entries.append(
+            Entry(when=c.created_at, who=_person(c.author), subject="コメント", action=action, reason=c.text)
+        )
+        if c.resolved_at:
+            entries.append(
+                Entry(when=c.resolved_at, who=_person(c.resolved_by), subject="コメント", action="解決")
+            )
+    return entries
+
+
+def goal_history(goal, comments=()) -> list[Entry]:
+    """Every change of one goal and its conversation (comments given, already loaded), newest first
+    (3 queries)."""
     rows = (
         Goal.history.filter(id=goal.pk).select_related("history_user").order_by("history_date", "history_id")
     )
-    return _newest_first(_goal_entries(rows))
+    return _newest_first(_goal_entries(rows) + _comment_entries(comments))
 
 
 STATUS_LABELS = dict(DepartmentReport.Status.choices)

@@ -63,6 +63,12 @@ class AchievementLevel(models.Model):
 
     number = models.PositiveSmallIntegerField("番号", unique=True)
     label = models.CharField("名称", max_length=50)
+    description = models.TextField(
+        "目安",
+        blank=True,
+        max_length=POLICY_TEXT_MAX,
+        help_text="使い方のページに、この達成度を選ぶ目安として表示されます。",
+    )
 
     objects = AchievementLevelManager()
 
@@ -321,9 +327,11 @@ class DepartmentReport(models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", "未入力"
         IN_PROGRESS = "in_progress", "入力中"
-        SUBMITTED = "submitted", "提出済"
+        # Submitted by the department's editor, waiting for its 承認者 (課長) before 総務課 sees it.
+        AWAITING_APPROVAL = "awaiting_approval", "承認待ち"
+        SUBMITTED = "submitted", "提出済み"
         RETURNED = "returned", "差戻し"
-        CONFIRMED = "confirmed", "確認済"
+        CONFIRMED = "confirmed", "確認済み"
 
     sheet = models.ForeignKey(
         Sheet, on_delete=models.CASCADE, related_name="reports", verbose_name="取組シート"
@@ -341,6 +349,36 @@ class DepartmentReport(models.Model):
         blank=True,
         related_name="+",
         verbose_name="状況の更新者",
+    )
+
+    # Each step's last time and person, kept apart from the last change so the board can show
+    # when the department submitted after 総務課 confirmed it.
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="提出者",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="承認者",
+    )
+    confirmed_at = models.DateTimeField("確認日時", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="確認者",
     )
 
     objects = DepartmentReportManager()
@@ -371,6 +409,8 @@ class DepartmentReport(models.Model):
             _check_same_ward(self.sheet, self.department)
 
     def _status_reason(self) -> str | None:
+        if self.status == self.Status.AWAITING_APPROVAL:
+            return "承認者（課長）の承認待ちのため編集できません。承認者が差し戻すと、再び編集できます。"
         if self.status == self.Status.SUBMITTED:
             return "提出済みのため編集できません。取りまとめ担当が差し戻すと、再び編集できます。"
         if self.status == self.Status.CONFIRMED:
@@ -398,6 +438,16 @@ class DepartmentReport(models.Model):
             return "計画の段階では実施結果は入力できません。実施中の段階になると入力できます。"
         return self._status_reason()
 
+    @classmethod
+    def before_submitted(cls) -> tuple[str, ...]:
+        """未提出: every status before the report reached 総務課 (提出済み)."""
+        return (
+            cls.Status.NOT_STARTED,
+            cls.Status.IN_PROGRESS,
+            cls.Status.AWAITING_APPROVAL,
+            cls.Status.RETURNED,
+        )
+
     @staticmethod
     def incomplete_goals(goals) -> list:
         """Goals still lacking a result or an achievement level: 提出 waits for them."""
@@ -413,14 +463,74 @@ class ReminderLog(models.Model):
     date = models.DateField("送信日")
     recipients = models.TextField("送信先", blank=True)
     sent_at = models.DateTimeField("送信日時", default=timezone.now)
+    # Empty for the daily run; the reviewer who pressed 催促 on the board otherwise.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="催促した人",
+    )
+    # A reviewer may remind again the same day on purpose; only unforced reminders are once a day.
+    forced = models.BooleanField("同じ日の再送", default=False)
 
     class Meta:
         verbose_name = "催促メールの送信記録"
         verbose_name_plural = "催促メールの送信記録"
         ordering = ["-date", "report"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "date"], name="reminder_once_per_report_and_day"),
+            models.UniqueConstraint(
+                fields=["report", "date"],
+                condition=models.Q(forced=False),
+                name="reminder_once_per_report_and_day",
+            ),
         ]
 
     def __str__(self):
         return f"{self.report} {self.date}"
+
+
+COMMENT_TEXT_MAX = 2000
+
+
+class GoalComment(models.Model):
+    """A comment on a goal between 総務課 and the department: a thread is a comment without a parent
+    and its replies. Kept with the year; never printed on the official sheet."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments", verbose_name="目標")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies", verbose_name="返信先"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="書いた人",
+    )
+    text = models.TextField("コメント", max_length=COMMENT_TEXT_MAX)
+    created_at = models.DateTimeField("日時", default=timezone.now)
+    # On the thread's first comment only: the question is settled.
+    resolved_at = models.DateTimeField("解決日時", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="解決にした人",
+    )
+
+    class Meta:
+        verbose_name = "コメント"
+        verbose_name_plural = "コメント"
+        ordering = ["goal", "created_at", "pk"]
+        constraints = [_max_length("text", COMMENT_TEXT_MAX, "comment_text_max_length")]
+
+    def __str__(self):
+        return f"{self.goal} {self.text[:20]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.parent_id is None and self.resolved_at is None

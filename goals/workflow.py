@@ -9,6 +9,7 @@ fixed order avoids deadlocks. Each refusal raises WorkflowError with a
 Japanese message.
 """
 
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -16,8 +17,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from goals import access
-from goals.mail.notifications import notify_returned, notify_submitted
-from goals.models import DepartmentReport, Goal, Sheet
+from goals.mail.notifications import notify_awaiting_approval, notify_returned, notify_submitted
+from goals.mail.reminders import NOT_SUBMITTED, remind_now
+from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
 
 class WorkflowError(Exception):
@@ -179,19 +181,31 @@ def set_results_deadline(sheet, *, by, deadline):
     sheet.save(update_fields=["results_deadline"])
 
 
-# A department's report: 未入力 → 入力中 → 提出済 → (差戻し → 提出済) → 確認済.
+# A department's report: 未入力 → 入力中 → (承認待ち →) 提出済み → (差戻し → 提出済み) → 確認済み.
 
 
-def _set_status(report, status, by, reason: str = ""):
+STEP_FIELDS = ["submitted_at", "submitted_by", "approved_at", "approved_by", "confirmed_at", "confirmed_by"]
+
+
+def _set_status(report, status, by, reason: str = "", step: str = ""):
+    """The new status; `step` ("submitted", "approved", "confirmed") also records who took that step."""
+    now = timezone.now()
     report.status = status
-    report.status_changed_at = timezone.now()
+    report.status_changed_at = now
     report.status_changed_by = by
+    if step:
+        setattr(report, f"{step}_at", now)
+        setattr(report, f"{step}_by", by)
     _mark_history(report, by, reason)
-    report.save(update_fields=["status", "status_changed_at", "status_changed_by", "return_reason"])
+    report.save(
+        update_fields=["status", "status_changed_at", "status_changed_by", "return_reason", *STEP_FIELDS]
+    )
 
 
 def submit(report, *, by):
-    """提出: every goal has a result and an achievement level; the ward's reviewers are told."""
+    """提出: every goal has a result and an achievement level. A department with a 承認者 (課長)
+    waits for their approval (承認待ち, the approvers are told); one without goes straight to
+    提出済み and the ward's reviewers are told."""
     if not report.department.is_edited_by(by):
         raise WorkflowError("提出できるのは、この部署の入力担当だけです。")
     with transaction.atomic():
@@ -205,8 +219,48 @@ def submit(report, *, by):
             numbers = "、".join(g.number for g in missing)
             raise WorkflowError(f"実施結果または達成度が未入力の目標があります（番号：{numbers}）。")
         locked.return_reason = ""
-        _set_status(locked, DepartmentReport.Status.SUBMITTED, by)
+        # A new submission is approved and confirmed afresh.
+        locked.approved_at = locked.approved_by = locked.confirmed_at = locked.confirmed_by = None
+        if locked.department.has_approver():
+            _set_status(locked, DepartmentReport.Status.AWAITING_APPROVAL, by, step="submitted")
+            transaction.on_commit(partial(notify_awaiting_approval, locked.pk), robust=True)
+        else:
+            _set_status(locked, DepartmentReport.Status.SUBMITTED, by, step="submitted")
+            transaction.on_commit(partial(notify_submitted, locked.pk), robust=True)
+    return locked
+
+
+def approve(report, *, by):
+    """承認: the department's 承認者 passes a 承認待ち report on to 総務課 (提出済み); the reviewers are told."""
+    if not report.department.is_approved_by(by):
+        raise WorkflowError("承認できるのは、この部署の承認者（課長）だけです。")
+    with transaction.atomic():
+        sheet, locked = _lock(report.sheet_id, report.department_id)
+        if reason := sheet.locked_reason():
+            raise WorkflowError(reason)
+        if locked.status != DepartmentReport.Status.AWAITING_APPROVAL:
+            raise WorkflowError("承認待ちでないため、承認できません。")
+        _set_status(locked, DepartmentReport.Status.SUBMITTED, by, "承認", step="approved")
         transaction.on_commit(partial(notify_submitted, locked.pk), robust=True)
+    return locked
+
+
+def send_back(report, *, by, reason: str):
+    """The 承認者 returns a 承認待ち report to the department's editors with a reason (差戻し)."""
+    if not report.department.is_approved_by(by):
+        raise WorkflowError("承認者として差し戻せるのは、この部署の承認者（課長）だけです。")
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("差戻しの理由を入力してください。")
+    with transaction.atomic():
+        sheet, locked = _lock(report.sheet_id, report.department_id)
+        if locked_reason := sheet.locked_reason():
+            raise WorkflowError(locked_reason)
+        if locked.status != DepartmentReport.Status.AWAITING_APPROVAL:
+            raise WorkflowError("承認待ちでないため、差し戻せません。")
+        locked.return_reason = reason
+        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"承認者の差戻し：{reason}")
+        transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
 
 
@@ -224,6 +278,7 @@ def return_to_department(report, *, by, reason: str):
         if locked.status not in (DepartmentReport.Status.SUBMITTED, DepartmentReport.Status.CONFIRMED):
             raise WorkflowError("提出されていないため、差し戻せません。")
         locked.return_reason = reason
+        locked.confirmed_at = locked.confirmed_by = None
         _set_status(locked, DepartmentReport.Status.RETURNED, by, f"差戻し：{reason}")
         transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
@@ -239,8 +294,72 @@ def confirm(report, *, by):
             raise WorkflowError("実施中の段階でないため、確認できません。")
         if locked.status != DepartmentReport.Status.SUBMITTED:
             raise WorkflowError("提出されていないため、確認できません。")
-        _set_status(locked, DepartmentReport.Status.CONFIRMED, by)
+        _set_status(locked, DepartmentReport.Status.CONFIRMED, by, step="confirmed")
     return locked
+
+
+# Several departments in one action from the board: each is done or refused on its own.
+
+
+@dataclass
+class Outcome:
+    done: list = field(default_factory=list)  # reports
+    refused: list = field(default_factory=list)  # (report, Japanese reason)
+
+
+def _chosen(sheet, report_ids):
+    return list(
+        sheet.reports.filter(pk__in=report_ids)
+        .select_related("sheet__ward", "department")
+        .order_by("department__order", "department__name")
+    )
+
+
+def confirm_many(sheet, report_ids, *, by) -> Outcome:
+    """確認 of every chosen report of the sheet, each in its own transaction."""
+    if not sheet.ward.is_reviewed_by(by):
+        raise WorkflowError("確認できるのは、この区の取りまとめ担当だけです。")
+    outcome = Outcome()
+    for report in _chosen(sheet, report_ids):
+        try:
+            confirm(report, by=by)
+        except WorkflowError as error:
+            outcome.refused.append((report, error.message))
+        else:
+            outcome.done.append(report)
+    return outcome
+
+
+def remind_many(sheet, report_ids, *, by, force: bool = False, today=None) -> Outcome:
+    """催促: mail the editors of every chosen department that has not submitted, now; once a day
+    per department (the daily run included) unless `force`."""
+    if not sheet.ward.is_reviewed_by(by):
+        raise WorkflowError("催促できるのは、この区の取りまとめ担当だけです。")
+    today = today or timezone.localdate()
+    outcome = Outcome()
+    for report in _chosen(sheet, report_ids):
+        if sheet.phase != Sheet.Phase.IN_PROGRESS:
+            outcome.refused.append((report, "実施中の段階でないため、催促できません。"))
+        elif report.status not in NOT_SUBMITTED:
+            why = (
+                "承認者の承認待ち"
+                if report.status == DepartmentReport.Status.AWAITING_APPROVAL
+                else "提出済み"
+            )
+            outcome.refused.append((report, f"{why}のため、催促しません（{report.get_status_display()}）。"))
+        else:
+            try:
+                remind_now(report, by=by, today=today, force=force)
+            except IntegrityError:
+                outcome.refused.append(
+                    (
+                        report,
+                        "本日は既に催促しています。もう一度送る場合は「本日送信済みでも送る」を選んでください。",
+                    )
+                )
+            else:
+                outcome.done.append(report)
+    return outcome
 
 
 # Goals: written in 計画, results in 実施中; each save is against the version the form started
@@ -303,8 +422,30 @@ def save_plan(goal, *, by, expected_version: int, number, category, text):
     )
 
 
-def save_result(goal, *, by, expected_version: int, result, achievement):
-    """A draft of 実施結果 and 達成度 (実施中 only); the report becomes 入力中."""
+def result_unchanged(goal, *, expected_version: int, result, achievement) -> bool:
+    """The form repeats what is stored (an empty form on an empty goal, most often): nothing to save.
+
+    Only against the version the form was opened on: a form from an older version goes on to the
+    conflict check, so the person sees what someone else saved.
+    """
+    achievement_id = achievement.pk if achievement is not None else None
+    return (
+        goal.version == expected_version and goal.result == result and goal.achievement_id == achievement_id
+    )
+
+
+def save_result(goal, *, by, expected_version: int, result, achievement) -> bool:
+    """実施結果 and 達成度 (実施中 only); the report becomes 入力中. False when nothing changed:
+    then nothing is written (no version, no history, no status), so the board shows no false progress."""
+    if result_unchanged(goal, expected_version=expected_version, result=result, achievement=achievement):
+        # Still refused for a person or a moment that may not write, like a real save.
+        if not goal.department.is_edited_by(by):
+            raise WorkflowError("目標を編集できるのは、この部署の入力担当だけです。")
+        report = DepartmentReport.objects.filter(sheet_id=goal.sheet_id, department_id=goal.department_id)
+        report = report.first() or DepartmentReport(sheet_id=goal.sheet_id, department_id=goal.department_id)
+        if reason := report.results_locked_reason():
+            raise WorkflowError(reason)
+        return False
     report = _save_if_unchanged(
         goal,
         by=by,
@@ -314,6 +455,7 @@ def save_result(goal, *, by, expected_version: int, result, achievement):
     )
     if report.status == DepartmentReport.Status.NOT_STARTED:
         _set_status(report, DepartmentReport.Status.IN_PROGRESS, by)
+    return True
 
 
 def remove_goal(goal, *, by, expected_version: int):
@@ -354,3 +496,42 @@ def move_goal(goal, *, by, direction: str):
                 neighbour.order = position
                 _mark_history(neighbour, by, "並べ替え")
                 neighbour.save(update_fields=["order"])
+
+
+# Conversations on a goal between 総務課 and the department; never on the official sheet.
+
+
+def _may_comment(goal, by) -> bool:
+    if by.is_superuser or goal.sheet.ward.is_reviewed_by(by):
+        return True
+    return goal.department.memberships.filter(user_id=by.pk).exists()
+
+
+def add_comment(goal, *, by, text: str, parent=None):
+    """A new thread on the goal, or a reply to one (a reply to a reply joins the same thread)."""
+    if not _may_comment(goal, by):
+        raise WorkflowError("コメントを書けるのは、この部署の職員と区の取りまとめ担当だけです。")
+    text = text.strip()
+    if not text:
+        raise WorkflowError("コメントを入力してください。")
+    if reason := goal.sheet.locked_reason():
+        raise WorkflowError(reason)
+    if parent is not None:
+        if parent.goal_id != goal.pk:
+            raise WorkflowError("返信先のコメントが見つかりません。画面を開き直してください。")
+        parent = parent.parent or parent
+    return GoalComment.objects.create(goal=goal, parent=parent, author=by, text=text)
+
+
+def set_resolved(thread, *, by, resolved: bool):
+    """Mark a thread settled (解決) or open it again; anyone in the conversation may."""
+    goal = thread.goal
+    if not _may_comment(goal, by):
+        raise WorkflowError("解決にできるのは、この部署の職員と区の取りまとめ担当だけです。")
+    if reason := goal.sheet.locked_reason():
+        raise WorkflowError(reason)
+    thread = thread.parent or thread
+    thread.resolved_at = timezone.now() if resolved else None
+    thread.resolved_by = by if resolved else None
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    return thread

@@ -184,6 +184,8 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhost")
 # The address people open from links in mails (notifications, reminders).
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+# The section that signs the app's mail after the ward's office name (幸区役所 総務課).
+KOJO_MAIL_SENDER_SECTION = env_str("DJANGO_MAIL_SENDER_SECTION", "総務課")
 
 # Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

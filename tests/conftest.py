@@ -4,6 +4,7 @@ Personas (all in 幸区 unless named otherwise):
 - editor:               入力担当 of 区民課
 - other_editor:         入力担当 of 保護課 (same ward, another department)
 - reviewer:             取りまとめ in 総務課
+- approver:             承認者（課長） of 区民課 (the editor's department)
 - other_ward_reviewer:  取りまとめ in 中原区's 総務課
 - outsider:             signed-in account with no department
 - city_staff:           区政推進 of 川崎市 (CityStaff): reads every ward of the city, changes nothing
@@ -70,6 +71,13 @@ def other_editor(seed):
 def reviewer(seed):
     return _member(
         "saiwai-reviewer", Department.objects.get(ward__name="幸区", name="総務課"), Membership.Role.REVIEWER
+    )
+
+
+@pytest.fixture
+def approver(seed):
+    return _member(
+        "kumin-approver", Department.objects.get(ward__name="幸区", name="区民課"), Membership.Role.APPROVER
     )
 
 

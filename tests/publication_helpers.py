@@ -6,7 +6,7 @@ from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 
 
 def hand_everything_in(sheet, level_number=3, result="窓口アンケートで満足度90％を達成しました。"):
-    """Every goal gets a result and a level and every report is 確認済 (direct writes, no mail)."""
+    """Every goal gets a result and a level and every report is 確認済み (direct writes, no mail)."""
     level = AchievementLevel.objects.get(number=level_number)
     Goal.objects.filter(sheet=sheet).update(result=result, achievement=level)
     for department_id in Goal.objects.filter(sheet=sheet).values_list("department_id", flat=True).distinct():

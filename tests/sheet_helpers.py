@@ -12,7 +12,7 @@ _SPACE = re.compile(r"\s+")
 def hand_in(sheet, *names, status=DepartmentReport.Status.SUBMITTED):
     """Set the reports of the named departments (all, without names) to a status, straight in the database.
 
-    The sheet prints a department's results once it handed them in (提出済・確認済).
+    The sheet prints a department's results once it handed them in (提出済み・確認済み).
     """
     reports = DepartmentReport.objects.filter(sheet=sheet)
     if names:

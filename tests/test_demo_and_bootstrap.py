@@ -29,7 +29,12 @@ def test_seed_demo_creates_and_prints_accounts(seed, settings):
     output = run("seed_demo")
     lines = output.splitlines()
     assert lines[0].split() == ["username", "role", "department", "password"]
-    assert len(lines) == 1 + 1 + 1 + 15
+    assert len(lines) == 1 + 1 + 1 + 15 + 1
+    approver_line = next(line for line in lines if line.startswith("approver01"))
+    assert approver_line.split()[1:3] == [
+        "承認者（課長）",
+        Membership.objects.get(user__username="editor01").department.name,
+    ]
     reviewer_line = next(line for line in lines if line.startswith("reviewer"))
     _, role, department, password = reviewer_line.split()
     assert (role, department) == ("取りまとめ", "総務課")
@@ -49,7 +54,7 @@ def test_seed_demo_twice_keeps_accounts_and_passwords(seed, settings):
     before = admin.password
     output = run("seed_demo")
     assert "（既存・変更なし）" in output
-    assert get_user_model().objects.count() == 17
+    assert get_user_model().objects.count() == 18  # admin, reviewer, 15 editors, approver01
     admin.refresh_from_db()
     assert admin.password == before
 

@@ -177,8 +177,8 @@ def test_changing_a_submitted_department_is_pointed_out(seed, tmp_path):
     DepartmentReport.objects.filter(sheet=seed, department__name="企画課").update(status="confirmed")
     rows = [["総務課", "1", "共通", "書き換えた本文", "", ""], ["企画課", "9", "共通", "追加の目標", "", ""]]
     output = run(write(tmp_path, small_workbook(rows)), ward="幸区", year=2025, dry_run=True)
-    assert "お知らせ：部署「総務課」は提出済ですが、読み込むと目標が変わります。" in output
-    assert "お知らせ：部署「企画課」は確認済ですが、読み込むと目標が変わります。" in output
+    assert "お知らせ：部署「総務課」は提出済みですが、読み込むと目標が変わります。" in output
+    assert "お知らせ：部署「企画課」は確認済みですが、読み込むと目標が変わります。" in output
 
 
 @pytest.mark.parametrize("year", ["2025", "令和7年度", "令和７年度", "２０２５"])

@@ -52,7 +52,7 @@ def import_into(data: bytes, ward: str, year: int) -> Sheet:
 
 
 def assert_round_trip(source: Sheet, year: int) -> Sheet:
-    # The sheet prints the results its departments handed in (提出済・確認済); the workbook carries
+    # The sheet prints the results its departments handed in (提出済み・確認済み); the workbook carries
     # results, not the review's state, so the imported year is given the same state before it is
     # exported again.
     source.reports.update(status=DepartmentReport.Status.SUBMITTED)

@@ -21,4 +21,7 @@ def test_login_page_speaks_japanese_and_signs_in(client, editor):
 def test_wrong_password_is_refused_with_a_message(client, editor):
     response = client.post(reverse("login"), {"username": editor.username, "password": "wrong"})
     assert response.status_code == 200
-    assert "正しいユーザー名とパスワードを入力してください" in response.content.decode()
+    page = response.content.decode()
+    assert "ユーザー名またはパスワードが違います。" in page
+    # The app's own words, not Django's default sentence about case-sensitive fields.
+    assert "正しいユーザー名とパスワードを入力してください" not in page

@@ -79,7 +79,8 @@ def test_department_history_has_status_changes_and_deleted_goals(
     page = client.get(reverse("goals:report", args=[kumin_report.pk])).content.decode()
     assert f"目標 {victim.number}" in page and "削除" in page
     assert re.search(
-        r"<del>[^<]*<span[^>]*>変更前：</span>提出済</del>\s*<span[^>]*>→</span>\s*<ins>.*?差戻し</ins>", page
+        r"<del>[^<]*<span[^>]*>変更前：</span>提出済み</del>\s*<span[^>]*>→</span>\s*<ins>.*?差戻し</ins>",
+        page,
     )
     assert "差戻し：数値を追記してください" in page
     assert "saiwai-reviewer" in page
@@ -116,7 +117,7 @@ def test_board_lists_every_department_with_status_progress_and_tally(
     rows = re.findall(r'<th scope="row"><a href="/reports/(\d+)/">', page)
     assert len(rows) == 15
     kumin_row = page[page.index(f'<a href="/reports/{kumin_report.pk}/">') :].split("</tr>")[0]
-    assert "提出済" in kumin_row and "▲" in kumin_row  # word and icon
+    assert "提出済み" in kumin_row and "▲" in kumin_row  # word and icon
     assert "3／3" in kumin_row
     assert "kumin-editor" in kumin_row
     assert "達成度2：3件" in kumin_row  # three goals at level 2

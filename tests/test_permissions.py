@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
-from goals.models import AchievementLevel, DepartmentReport, Goal, ReminderLog, Sheet
+from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog, Sheet
 
 from .conftest import fill_results
 from .publication_helpers import hand_everything_in
@@ -32,6 +32,7 @@ PERSONAS = (
     "editor",
     "other_editor",
     "reviewer",
+    "approver",
     "other_ward_reviewer",
     "outsider",
     "superuser",
@@ -45,18 +46,21 @@ def _statuses(
     editor=None,
     other_editor=None,
     reviewer=None,
+    approver=403,
     other_ward_reviewer=404,
     outsider=404,
     superuser=None,
     city_staff=404,
 ):
     """Expected status per persona. An outsider (signed in, no membership anywhere) sees no ward: 404.
-    City staff read what the ward's members read and are refused every change with a reason (403)."""
+    City staff read what the ward's members read and are refused every change with a reason (403).
+    The approver (承認者 of the editor's department) reads it and may change nothing but its approval: 403."""
     return {
         "anonymous": anonymous,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
+        "approver": approver,
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
@@ -66,7 +70,7 @@ def _statuses(
 
 # Who may do what, as expected statuses per persona.
 def department_read(ok=200):
-    return _statuses(editor=ok, other_editor=404, reviewer=ok, superuser=ok, city_staff=ok)
+    return _statuses(editor=ok, other_editor=404, reviewer=ok, approver=ok, superuser=ok, city_staff=ok)
 
 
 def department_write(ok):
@@ -99,6 +103,7 @@ def everyone(ok):
         editor=ok,
         other_editor=ok,
         reviewer=ok,
+        approver=ok,
         other_ward_reviewer=ok,
         outsider=ok,
         superuser=ok,
@@ -122,6 +127,7 @@ class World:
     report: DepartmentReport
     goal: Goal
     level: AchievementLevel
+    comment: GoalComment
 
 
 @dataclass
@@ -147,6 +153,10 @@ def REPORT(w):
 
 def GOAL(w):
     return [w.goal.pk]
+
+
+def COMMENT(w):
+    return [w.comment.pk]
 
 
 def BOARD(w):
@@ -192,7 +202,12 @@ def _roster_file(w):
 
 def ward_read():
     """The printed sheet is the ward's document: every member of the ward reads it, whole or in part."""
-    return _statuses(editor=200, other_editor=200, reviewer=200, superuser=200, city_staff=200)
+    return _statuses(editor=200, other_editor=200, reviewer=200, approver=200, superuser=200, city_staff=200)
+
+
+def approval(ok=302):
+    """The department's 承認者 (and a superuser); its editor and 総務課 read but may not approve."""
+    return _statuses(editor=403, other_editor=404, reviewer=403, approver=ok, superuser=ok)
 
 
 def get_only():
@@ -222,6 +237,10 @@ def _down(w):
 ROWS = [
     Row("home", "GET", "goals:home", NONE, {**everyone(302), "other_ward_reviewer": 200, "outsider": 200}),
     Row("home", "POST", "goals:home", NONE, post_only()),
+    Row("tasks", "GET", "goals:tasks", NONE, everyone(200)),
+    Row("tasks", "POST", "goals:tasks", NONE, post_only()),
+    Row("help", "GET", "goals:help", NONE, everyone(200)),
+    Row("help", "POST", "goals:help", NONE, post_only()),
     Row("department page", "GET", "goals:report", REPORT, department_read()),
     Row("department page, closed", "GET", "goals:report", REPORT, department_read(), state="closed"),
     Row("department page, unknown", "GET", "goals:report", lambda w: [999999], everyone(404)),
@@ -229,7 +248,8 @@ ROWS = [
     Row("new goal", "POST", "goals:goal_new", REPORT, department_write(302), "planning", _new_goal),
     Row("new goal, in progress", "GET", "goals:goal_new", REPORT, read_only()),
     Row("new goal, in progress", "POST", "goals:goal_new", REPORT, read_only(), data=_new_goal),
-    Row("submit", "GET", "goals:report_submit", REPORT, post_only()),
+    Row("submit, asked first", "GET", "goals:report_submit", REPORT, department_write(200), state="complete"),
+    Row("submit, asked first, submitted", "GET", "goals:report_submit", REPORT, read_only(), "submitted"),
     Row("submit", "POST", "goals:report_submit", REPORT, department_write(302), state="complete"),
     Row("submit, submitted", "POST", "goals:report_submit", REPORT, read_only(), state="submitted"),
     Row("submit, planning", "POST", "goals:report_submit", REPORT, read_only(), state="planning"),
@@ -239,6 +259,29 @@ ROWS = [
         "return", "POST", "goals:report_return", REPORT, review(), "submitted", lambda w: {"reason": "直して"}
     ),
     Row("confirm", "GET", "goals:report_confirm", REPORT, post_only()),
+    Row("approve", "GET", "goals:report_approve", REPORT, post_only()),
+    Row("approve", "POST", "goals:report_approve", REPORT, approval(), state="awaiting_approval"),
+    Row("approve, closed", "POST", "goals:report_approve", REPORT, approval(403), state="closed"),
+    Row("send back", "GET", "goals:report_send_back", REPORT, post_only()),
+    Row(
+        "send back",
+        "POST",
+        "goals:report_send_back",
+        REPORT,
+        approval(),
+        "awaiting_approval",
+        lambda w: {"send_back-reason": "根拠を足して"},
+    ),
+    Row(
+        "result, awaiting approval",
+        "POST",
+        "goals:goal_result",
+        GOAL,
+        read_only(),
+        "awaiting_approval",
+        _result,
+    ),
+    Row("submit, awaiting approval", "POST", "goals:report_submit", REPORT, read_only(), "awaiting_approval"),
     Row("confirm", "POST", "goals:report_confirm", REPORT, review(), state="submitted"),
     Row("goal page", "GET", "goals:goal", GOAL, department_read()),
     Row("edit goal", "GET", "goals:goal_edit", GOAL, department_write(200), state="planning"),
@@ -260,9 +303,40 @@ ROWS = [
     Row("move goal", "GET", "goals:goal_move", GOAL, post_only(), state="planning"),
     Row("move goal", "POST", "goals:goal_move", GOAL, department_write(302), "planning", _down),
     Row("move goal, in progress", "POST", "goals:goal_move", GOAL, read_only(), data=_down),
+    Row("comment", "GET", "goals:goal_comment", GOAL, post_only()),
+    Row(
+        "comment",
+        "POST",
+        "goals:goal_comment",
+        GOAL,
+        department_read(302),
+        data=lambda w: {"text": "根拠は？"},
+    ),
+    Row(
+        "comment, closed", "POST", "goals:goal_comment", GOAL, read_only(), "closed", lambda w: {"text": "x"}
+    ),
+    Row("resolve", "GET", "goals:comment_resolve", COMMENT, post_only()),
+    Row(
+        "resolve",
+        "POST",
+        "goals:comment_resolve",
+        COMMENT,
+        department_read(302),
+        data=lambda w: {"resolved": "1"},
+    ),
+    Row(
+        "resolve, closed",
+        "POST",
+        "goals:comment_resolve",
+        COMMENT,
+        read_only(),
+        "closed",
+        lambda w: {"resolved": "1"},
+    ),
     Row("ward board", "GET", "goals:board", BOARD, board_only(200)),
     Row("ward board, unknown year", "GET", "goals:board", lambda w: ["幸区", 2001], everyone(404)),
-    Row("advance", "GET", "goals:board_advance", BOARD, post_only()),
+    Row("advance, asked first", "GET", "goals:board_advance", BOARD, board_only(200)),
+    Row("advance, closed", "GET", "goals:board_advance", BOARD, board_only(403), state="closed"),
     Row(
         "advance",
         "POST",
@@ -287,6 +361,24 @@ ROWS = [
         BOARD,
         board_only(302),
         data=lambda w: {"results_deadline": "2026-04-30"},
+    ),
+    Row("selected departments", "GET", "goals:board_selected", BOARD, post_only()),
+    Row(
+        "selected departments, confirm",
+        "POST",
+        "goals:board_selected",
+        BOARD,
+        board_only(302),
+        "submitted",
+        lambda w: {"reports": [w.report.pk], "action": "confirm"},
+    ),
+    Row(
+        "selected departments, remind",
+        "POST",
+        "goals:board_selected",
+        BOARD,
+        board_only(302),
+        data=lambda w: {"reports": [w.report.pk], "action": "remind"},
     ),
     Row("password change", "GET", "password_change", NONE, everyone(200)),
     *[
@@ -475,9 +567,9 @@ def _set_state(state, sheet, report):
         hand_everything_in(sheet)
     if state == "published":
         Sheet.objects.filter(pk=sheet.pk).update(published_at=timezone.now())
-    if state in ("complete", "submitted", "confirmed"):
+    if state in ("complete", "submitted", "confirmed", "awaiting_approval"):
         fill_results(report)
-    if state in ("submitted", "confirmed"):
+    if state in ("submitted", "confirmed", "awaiting_approval"):
         DepartmentReport.objects.filter(pk=report.pk).update(status=state)
     if state == "past_year":
         Sheet.objects.create(
@@ -497,16 +589,18 @@ def database_dump():
         ReminderLog.objects.count(),
         list(Membership.objects.order_by("pk").values()),
         list(get_user_model().objects.order_by("pk").values("username", "email", "last_name", "first_name")),
+        list(GoalComment.objects.order_by("pk").values()),
     )
 
 
 @pytest.fixture
-def personas(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser, city_staff):
+def personas(editor, other_editor, reviewer, approver, other_ward_reviewer, outsider, superuser, city_staff):
     return {
         "anonymous": None,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
+        "approver": approver,
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
@@ -522,7 +616,8 @@ def _check(client, row, persona, user, seed):
     _set_state(row.state, seed, report)
     seed.refresh_from_db()
     goal = Goal.objects.filter(sheet=seed, department=report.department).order_by("order", "pk").first()
-    world = World(seed, report, goal, AchievementLevel.objects.get(number=2))
+    comment = GoalComment.objects.create(goal=goal, text="達成度の根拠を教えてください。")
+    world = World(seed, report, goal, AchievementLevel.objects.get(number=2), comment)
     url = reverse(row.name, args=row.args(world))
     before = database_dump()
     response = client.get(url) if row.method == "GET" else client.post(url, row.data(world))

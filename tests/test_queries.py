@@ -12,9 +12,9 @@ from goals.seed.synthetic import build_synthetic_sheet
 # (session, user, then the page's own lookups; see each test's docstring for the N+1 it rules out), plus
 # the session's renewal at the end (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST).
 SESSION_RENEWAL = 3
-DEPARTMENT_PAGE_QUERIES = 13 + SESSION_RENEWAL
-BOARD_QUERIES = 11 + SESSION_RENEWAL
-GOAL_PAGE_QUERIES = 10 + SESSION_RENEWAL
+DEPARTMENT_PAGE_QUERIES = 15 + SESSION_RENEWAL  # + is the reader its 承認者, + open threads per goal
+BOARD_QUERIES = 12 + SESSION_RENEWAL  # 12th: open threads per department
+GOAL_PAGE_QUERIES = 11 + SESSION_RENEWAL  # 11th: the conversation
 
 
 def _world(scale, make_member):
@@ -69,10 +69,57 @@ def test_ward_board_queries_are_constant(client, seed, scale, make_member, djang
 
 @pytest.mark.parametrize("scale", [1, 10])
 def test_goal_history_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
-    """The goal page's history: one query for all history rows with their users, whatever its length."""
-    sheet, report, editor, _ = _world(scale, make_member)
+    """The goal page's history: one query for all history rows with their users, whatever its length;
+    one for every comment of its conversation with authors, grouped into threads in Python."""
+    sheet, report, editor, reviewer = _world(scale, make_member)
     goal = Goal.objects.filter(sheet=sheet, department=report.department).first()
     assert goal.history.count() == scale + 1  # linking last year, then `scale` results
+    for n in range(scale):
+        thread = workflow.add_comment(goal, by=reviewer, text=f"質問{n}")
+        workflow.add_comment(goal, by=editor, text=f"回答{n}", parent=thread)
+        workflow.set_resolved(thread, by=reviewer, resolved=n % 2 == 0)
     client.force_login(editor)
     with django_assert_num_queries(GOAL_PAGE_QUERIES):
         assert client.get(reverse("goals:goal", args=[goal.pk])).status_code == 200
+
+
+EDITOR_TASKS_QUERIES = 6 + SESSION_RENEWAL
+REVIEWER_TASKS_QUERIES = 7 + SESSION_RENEWAL  # + the reviewed wards' status counts
+FILTERED_BOARD_QUERIES = BOARD_QUERIES
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_task_list_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
+    """Tasks across memberships and sheets: memberships, the wards' sheets, the reached reports with
+    their goal counts, the reviewed wards' status counts; nothing per sheet, report or goal."""
+    sheet, _report, editor, reviewer = _world(scale, make_member)
+    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
+    for department in sheet.ward.departments.all()[:scale]:
+        Membership.objects.get_or_create(user=editor, department=department)
+    client.force_login(editor)
+    with django_assert_num_queries(EDITOR_TASKS_QUERIES):
+        assert client.get(reverse("goals:tasks")).status_code == 200
+    client.force_login(reviewer)
+    with django_assert_num_queries(REVIEWER_TASKS_QUERIES):
+        assert client.get(reverse("goals:tasks")).status_code == 200
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_board_with_filters_and_steps_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """The filtered board with who submitted, approved and confirmed and the last 催促: joined and
+    annotated in the board's report query, no query per department."""
+    sheet, report, editor, reviewer = _world(scale, make_member)
+    approver = make_member(f"approver-{scale}", report.department, Membership.Role.APPROVER)
+    Goal.objects.filter(sheet=sheet, department=report.department).update(
+        result="済", achievement=AchievementLevel.objects.first()
+    )
+    workflow.submit(report, by=editor)
+    workflow.approve(report, by=approver)
+    others = list(sheet.reports.exclude(pk=report.pk)[:scale])
+    workflow.remind_many(sheet, [r.pk for r in others], by=reviewer)
+    client.force_login(reviewer)
+    url = reverse("goals:board", args=[sheet.ward.name, sheet.fiscal_year])
+    with django_assert_num_queries(FILTERED_BOARD_QUERIES):
+        assert client.get(url + "?status=unsubmitted&status=submitted").status_code == 200

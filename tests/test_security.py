@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from departments.models import Membership
 
-LOGIN_ERROR = "正しいユーザー名とパスワードを入力してください"
+LOGIN_ERROR = "ユーザー名またはパスワードが違います。"
 
 
 def sign_in(client, username, password, **extra):
@@ -113,6 +113,7 @@ def test_check_deploy_is_clean_in_production_mode():
         "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
         "DJANGO_SECRET_KEY": "k" * 20 + "-production-secret-" + "z" * 20,
         "DJANGO_ALLOWED_HOSTS": "kojo.example.lg.jp",
+        "DJANGO_SITE_URL": "https://kojo.example.lg.jp",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],

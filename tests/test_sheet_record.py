@@ -151,7 +151,7 @@ def test_workbook_prints_no_draft_and_marks_what_was_not_handed_in(locked_year):
     assert all(DRAFT not in str(cell.value) for row in book["一覧"].iter_rows() for cell in row)
     statuses = {row[2]: row[9] for row in book["一覧"].iter_rows(min_row=2, values_only=True)}
     assert (
-        statuses["区民課"] == "入力中" and statuses["衛生課"] == "差戻し" and statuses["総務課"] == "確認済"
+        statuses["区民課"] == "入力中" and statuses["衛生課"] == "差戻し" and statuses["総務課"] == "確認済み"
     )
 
 
@@ -160,12 +160,12 @@ def test_confirmed_only_keeps_the_confirmed_departments(client, editor, locked_y
     response = client.get(reverse("goals:sheet_pdf", args=["幸区", 2025]) + "?status=confirmed")
     assert response["Content-Disposition"].endswith(
         "%E7%A2%BA%E8%AA%8D%E6%B8%88%E3%81%AE%E3%81%BF.pdf"
-    )  # …_幸区_確認済のみ.pdf
+    )  # …_幸区_確認済みのみ.pdf
     pages = pdftotext_pages(response.content)
     whole = "".join(pages)
     assert "総務課" in whole and "企画課" in whole
     assert "区民課" not in whole and "衛生課" not in whole and "未提出" not in whole
-    assert all("確認済の部署のみ掲載" in page for page in pages)
+    assert all("確認済みの部署のみ掲載" in page for page in pages)
     xlsx = client.get(reverse("goals:sheet_xlsx", args=["幸区", 2025]) + "?status=confirmed")
     listed = {row[2] for row in workbook(xlsx.content)["一覧"].iter_rows(min_row=2, values_only=True)}
     assert listed == {"総務課", "企画課"}

@@ -48,24 +48,87 @@ def _send(recipients: list[str], subject: str, body: str):
     return recipients
 
 
+def department_approvers(department):
+    return _active_members(Membership.Role.APPROVER, memberships__department=department)
+
+
 def _load(report_pk):
-    return DepartmentReport.objects.select_related("sheet__ward", "department", "status_changed_by").get(
-        pk=report_pk
+    return DepartmentReport.objects.select_related(
+        "sheet__ward", "department", "status_changed_by", "submitted_by", "approved_by"
+    ).get(pk=report_pk)
+
+
+def sender_name(ward) -> str:
+    """Who signs the mail: the ward's office and its 総務課 (the section's name is a setting)."""
+    return f"{ward.office_name} {settings.KOJO_MAIL_SENDER_SECTION}"
+
+
+def _letter(ward, to: str, *, happened: str, todo: str, url: str) -> str:
+    """A mail as an office writes it: salutation, what happened, what to do and by when, the link,
+    the sender and a closing."""
+    return (
+        f"{to}\n\n"
+        "お疲れさまです。\n"
+        f"{happened}\n\n"
+        f"{todo}\n"
+        f"{url}\n\n"
+        "よろしくお願いいたします。\n\n"
+        "――――――――――\n"
+        f"{sender_name(ward)}\n"
+        "（このメールは向上指針取組シートのシステムから自動で送信しています。）\n"
     )
+
+
+def _by_when(sheet) -> str:
+    if sheet.results_deadline is None:
+        return ""
+    return f"実施結果の提出期限は{date_label(sheet.results_deadline)}です。"
 
 
 def _person(user) -> str:
     return display_name(user, absent="（不明）")
 
 
+def notify_awaiting_approval(report_pk):
+    """An editor submitted in a department with a 承認者: the approvers are asked to approve."""
+    report = _load(report_pk)
+    sheet = report.sheet
+    url = _absolute(reverse("goals:report", args=[report.pk]))
+    body = _letter(
+        sheet.ward,
+        f"{report.department} 承認者（課長）各位",
+        happened=(
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}の"
+            f"実施結果が提出され、承認をお待ちしています（提出者：{_person(report.submitted_by)}）。"
+        ),
+        todo=(
+            "内容をご確認のうえ、「承認する」（総務課に届きます）または理由を添えて「差し戻す」を"
+            f"行ってください。{_by_when(sheet)}"
+        ),
+        url=url,
+    )
+    return _send(
+        _addresses(department_approvers(report.department)),
+        f"【向上指針】{report.department}の実施結果の承認のお願い",
+        body,
+    )
+
+
 def notify_submitted(report_pk):
     report = _load(report_pk)
     sheet = report.sheet
     url = _absolute(reverse("goals:report", args=[report.pk]))
-    body = (
-        f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、"
-        f"{report.department}が実施結果を提出しました（提出者：{_person(report.status_changed_by)}）。\n\n"
-        f"内容を確認し、「確認」または「差戻し」を行ってください。\n{url}\n"
+    approved = f"、承認者：{_person(report.approved_by)}" if report.approved_by_id else ""
+    body = _letter(
+        sheet.ward,
+        f"{sheet.ward} 取りまとめ担当各位",
+        happened=(
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}が"
+            f"実施結果を提出しました（提出者：{_person(report.submitted_by or report.status_changed_by)}"
+            f"{approved}）。"
+        ),
+        todo="内容をご確認のうえ、「確認済みにする」または理由を添えて「差し戻す」を行ってください。",
+        url=url,
     )
     return _send(
         _addresses(ward_reviewers(sheet.ward)),
@@ -78,11 +141,16 @@ def notify_returned(report_pk):
     report = _load(report_pk)
     sheet = report.sheet
     url = _absolute(reverse("goals:report", args=[report.pk]))
-    body = (
-        f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、"
-        f"{report.department}の実施結果が差し戻されました（{_person(report.status_changed_by)}）。\n\n"
-        f"差戻しの理由：\n{report.return_reason}\n\n"
-        f"内容を直して、もう一度提出してください。\n{url}\n"
+    body = _letter(
+        sheet.ward,
+        f"{report.department} 入力担当各位",
+        happened=(
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}の"
+            f"実施結果が差し戻されました（{_person(report.status_changed_by)}）。\n\n"
+            f"差戻しの理由：\n{report.return_reason}"
+        ),
+        todo=f"お手数ですが、内容を直して、もう一度提出してください。{_by_when(sheet)}",
+        url=url,
     )
     return _send(
         _addresses(department_editors(report.department)),
@@ -102,15 +170,27 @@ def deadline_phrase(deadline: datetime.date, today: datetime.date) -> str:
 
 
 def send_reminder(report, today: datetime.date) -> list[str]:
-    """Remind the department's editors; returns the addresses written to."""
+    """Remind the department's editors; returns the addresses written to. Without a deadline (a
+    reminder sent from the board), the mail asks for the results as soon as possible."""
     sheet = report.sheet
     deadline = sheet.results_deadline
     url = _absolute(reverse("goals:report", args=[report.pk]))
-    body = (
-        f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートの実施結果の提出期限は"
-        f"{date_label(deadline)}です（{deadline_phrase(deadline, today)}）。\n"
-        f"{report.department}はまだ提出していません（現在の状況：{report.get_status_display()}）。\n\n"
-        f"実施結果と達成度を入力し、提出してください。\n{url}\n"
+    if deadline is not None:
+        when = f"実施結果の提出期限は{date_label(deadline)}です（{deadline_phrase(deadline, today)}）。"
+        todo = f"お手数ですが、{date_label(deadline)}までに実施結果と達成度を入力し、提出してください。"
+        subject = f"【向上指針】実施結果の提出のお願い（{deadline_phrase(deadline, today)}）"
+    else:
+        when = "実施結果の提出をお待ちしています。"
+        todo = "お手数ですが、できるだけ早く実施結果と達成度を入力し、提出してください。"
+        subject = "【向上指針】実施結果の提出のお願い"
+    body = _letter(
+        sheet.ward,
+        f"{report.department} 入力担当各位",
+        happened=(
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートの{when}\n"
+            f"{report.department}はまだ提出していません（現在の状況：{report.get_status_display()}）。"
+        ),
+        todo=todo,
+        url=url,
     )
-    subject = f"【向上指針】実施結果の提出のお願い（{deadline_phrase(deadline, today)}）"
     return _send(_addresses(department_editors(report.department, on=today)), subject, body)

@@ -61,3 +61,14 @@ def send_due_reminders(today: datetime.date) -> tuple[list[Sent], list[Departmen
             continue
         sent.append(Sent(report, recipients))
     return sent, skipped
+
+
+def remind_now(report, *, by, today: datetime.date, force: bool = False) -> list[str]:
+    """催促 from the board: mail the department's editors now and log it. At most once a day per
+    department, counting the daily run, unless `force`; IntegrityError when already reminded today."""
+    with transaction.atomic():
+        log = ReminderLog.objects.create(report=report, date=today, sent_by=by, forced=force)
+        recipients = send_reminder(report, today)
+        log.recipients = ", ".join(recipients)
+        log.save(update_fields=["recipients"])
+    return recipients

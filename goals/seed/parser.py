@@ -25,6 +25,14 @@ ACHIEVEMENT_LEVELS = [
     (4, "目標を下回った"),
     (5, "目標を大きく下回った"),
 ]
+# What each level means when a department chooses it (shown on the help page; editable in the admin).
+ACHIEVEMENT_DESCRIPTIONS = {
+    1: "掲げた取組をすべて実施し、目標とした水準を大きく超える成果があった。",
+    2: "掲げた取組をすべて実施し、目標とした水準を超える成果があった。",
+    3: "掲げた取組をおおむね実施し、目標とした水準にほぼ届いた。",
+    4: "取組の一部を実施できなかった、または目標とした水準に届かなかった。",
+    5: "取組の多くを実施できなかった、または目標とした水準を大きく下回った。",
+}
 
 
 class SeedFormatError(ValueError):
@@ -200,7 +208,10 @@ def build_fixtures(sheet: SeedSheet, sheet_file: str) -> dict[str, list[dict]]:
             for i, name in enumerate(CATEGORY_NAMES, 1)
         ],
         "achievement_levels.json": [
-            {"model": "goals.achievementlevel", "fields": {"number": number, "label": label}}
+            {
+                "model": "goals.achievementlevel",
+                "fields": {"number": number, "label": label, "description": ACHIEVEMENT_DESCRIPTIONS[number]},
+            }
             for number, label in ACHIEVEMENT_LEVELS
         ],
         sheet_file: objects,

@@ -7,7 +7,7 @@ goal and the department cell spanning that department's rows, and the last
 column holding the achievement level and the result. It also decides what
 the sheet says about itself (a working copy 作成中（案） before 確定, 確定 with
 the date of locking after), which results count (only those a department
-handed in: its report is 提出済 or 確認済; a returned report is a draft again),
+handed in: its report is 提出済み or 確認済み; a returned report is a draft again),
 the mark in the result cells of a department that has not handed its results
 in (from 実施中 on; in 計画 the cells stay empty, for handwriting), the
 achievement level's label and the scale's legend, and how a goal too long for
@@ -262,7 +262,7 @@ def build_layout(
     """The whole sheet, one department's part, or several departments' parts.
 
     `confirmed_only` keeps the departments whose report 総務課 has confirmed
-    (確認済). The ward is read from `sheet.ward`.
+    (確認済み). The ward is read from `sheet.ward`.
     """
     chosen = [department] if department else list(departments or ())
     query = departments_on(sheet).annotate(

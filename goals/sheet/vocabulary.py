@@ -66,8 +66,8 @@ DRAFT_RESULT_MARK = "下書き（未提出）"
 CONTINUED_MARK = "（続き）"
 
 # The sheet filtered to the departments 総務課 has confirmed.
-CONFIRMED_ONLY_NOTE = "確認済の部署のみ掲載"
-CONFIRMED_ONLY_FILENAME = "確認済のみ"
+CONFIRMED_ONLY_NOTE = "確認済みの部署のみ掲載"
+CONFIRMED_ONLY_FILENAME = "確認済みのみ"
 
 # The workbook's second worksheet: one row per goal, for filtering, sorting and pivoting.
 FLAT_SHEET_TITLE = "一覧"

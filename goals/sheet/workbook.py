@@ -17,7 +17,7 @@ What the workbook holds, for people and for programs that read it back
   there with its name again (the same name: importers join them). 番号 is
   the goal's label as text (「2・3」 is a valid number); 区分 is empty when the
   goal has none; the goal text is exactly as stored.
-- 実施結果及び目標の達成度: only results the department handed in (提出済・確認済).
+- 実施結果及び目標の達成度: only results the department handed in (提出済み・確認済み).
   From 実施中 on, a department that has not shows 「未提出」 (「未提出（差戻し中）」
   after a 差戻し) in its result cells, which the importer reads as no result;
   in 計画 they are empty. A handed-in result with a level: the cell's value

@@ -1,13 +1,17 @@
 """The ward board (取りまとめ): every department's status, the tally, the sheet's phase."""
 
+from functools import partial
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
-from goals.board import board, status_counts
-from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, StatusFilterForm
+from goals.board import UNSUBMITTED, board, filter_choices, filtered, status_counts
+from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, SelectedReportsForm, StatusFilterForm
 from goals.history import sheet_history
 from goals.models import DepartmentReport, Sheet
 from goals.workflow import WorkflowError
@@ -16,10 +20,13 @@ from goals.workflow import WorkflowError
 def _render(request, sheet, status=200, **forms):
     rows, tally = board(sheet)
     counts = status_counts(rows)
-    status_form = StatusFilterForm(request.GET or None, choices=DepartmentReport.Status.choices)
-    chosen = status_form.cleaned_data["status"] if status_form.is_valid() else ""
-    shown = [r for r in rows if r.report.status == chosen] if chosen else rows
+    status_form = StatusFilterForm(request.GET or None, choices=filter_choices())
+    chosen = status_form.cleaned_data["status"] if status_form.is_valid() else []
+    shown = filtered(rows, chosen)
+    labels = dict(filter_choices())
     context = {
+        "unsubmitted_count": len(filtered(rows, [UNSUBMITTED])),
+        "unsubmitted": UNSUBMITTED,
         "sheet": sheet,
         "rows": shown,
         "all_rows": rows,
@@ -28,7 +35,8 @@ def _render(request, sheet, status=200, **forms):
         "tally_height": 28 * len(tally),
         "status_counts": counts,
         "status_form": status_form,
-        "chosen_status": dict(DepartmentReport.Status.choices).get(chosen, ""),
+        "chosen_status": "・".join(labels[value] for value in chosen),
+        "chosen_values": chosen,
         "year_links": [
             (
                 other.fiscal_year_label,
@@ -38,7 +46,6 @@ def _render(request, sheet, status=200, **forms):
             for other in Sheet.objects.filter(ward=sheet.ward).order_by("-fiscal_year")
         ],
         "history": sheet_history(sheet),
-        "advance_form": forms.get("advance_form") or AdvanceForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "deadline_form": forms.get("deadline_form")
         or DeadlineForm(initial={"results_deadline": sheet.results_deadline}),
@@ -72,17 +79,36 @@ def _sheet_action(request, ward, year, form_class, form_name, act, error_field=l
     return _render(request, sheet, status=400, **{form_name: form})
 
 
-@require_POST
+def _render_advance(request, sheet, form, status=200):
+    pending = (
+        sheet.reports.exclude(status=DepartmentReport.Status.CONFIRMED)
+        .select_related("department")
+        .order_by("department__order", "department__name")
+    )
+    context = {"sheet": sheet, "advance_form": form, "pending": list(pending)}
+    return render(request, "goals/board_confirm_advance.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def board_advance(request, ward, year):
-    def advance(sheet, data):
-        workflow.advance(sheet, by=request.user, override_reason=data["override_reason"])
-        return f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。"
-
-    def refused_field(sheet):
-        # 確定 is refused for want of a reason: the message belongs to the reason field.
-        return "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None
-
-    return _sheet_action(request, ward, year, AdvanceForm, "advance_form", advance, refused_field)
+    """The next phase, asked first on a page of its own (GET), done on POST; a refusal stays on it."""
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    if sheet.phase == Sheet.Phase.CLOSED:
+        raise PermissionDenied("この取組シートは既に確定しています。")
+    if request.method != "POST":
+        return _render_advance(request, sheet, AdvanceForm())
+    form = AdvanceForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.advance(sheet, by=request.user, override_reason=form.cleaned_data["override_reason"])
+        except WorkflowError as error:
+            # 確定 is refused for want of a reason: the message belongs to the reason field.
+            field = "override_reason" if sheet.phase == Sheet.Phase.IN_PROGRESS else None
+            form.add_error(field, error.message)
+        else:
+            messages.success(request, f"{sheet.title}を「{sheet.get_phase_display()}」に進めました。")
+            return _back(sheet)
+    return _render_advance(request, sheet, form, status=400)
 
 
 @require_POST
@@ -101,3 +127,46 @@ def board_deadline(request, ward, year):
         return "実施結果の提出期限を保存しました。"
 
     return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)
+
+
+def _back_filtered(sheet, post):
+    """Back to the board with the filter the person was looking at (only known statuses kept)."""
+    known = dict(filter_choices())
+    chosen = [value for value in post.getlist("status") if value in known]
+    url = reverse("goals:board", args=[sheet.ward.name, sheet.fiscal_year])
+    return redirect(f"{url}?{urlencode({'status': chosen}, doseq=True)}" if chosen else url)
+
+
+@require_POST
+def board_selected(request, ward, year):
+    """Confirm or remind the departments chosen on the board in one action; each refusal is named."""
+    sheet = access.sheet_for_reviewer(request.user, ward, year)
+    _back = partial(_back_filtered, post=request.POST)
+    form = SelectedReportsForm(request.POST, report_ids=list(sheet.reports.values_list("pk", flat=True)))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(sheet)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "confirm":
+            outcome = workflow.confirm_many(sheet, data["reports"], by=request.user)
+            done = "確認済みにしました"
+        else:
+            outcome = workflow.remind_many(sheet, data["reports"], by=request.user, force=data["force"])
+            done = "催促のメールを送りました"
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return _back(sheet)
+    if outcome.done:
+        names = "、".join(r.department.name for r in outcome.done)
+        messages.success(
+            request,
+            f"{len(outcome.done)}部署を{done}：{names}"
+            if data["action"] == "confirm"
+            else f"{len(outcome.done)}部署に{done}：{names}",
+        )
+    for report, reason in outcome.refused:
+        messages.error(request, f"{report.department}：{reason}")
+    return _back(sheet)

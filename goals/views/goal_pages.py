@@ -1,15 +1,17 @@
 """A goal: its page with history, writing it (計画), its result (実施中), removing and ordering it."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from goals import access, workflow
-from goals.forms import DeleteGoalForm, GoalForm, MoveGoalForm, ResultForm
+from goals.forms import CommentForm, DeleteGoalForm, GoalForm, MoveGoalForm, ResolveForm, ResultForm
 from goals.history import goal_history
 from goals.middleware import keeps_post_across_login, pop_kept_post
-from goals.models import DepartmentReport, Goal
+from goals.models import DepartmentReport, Goal, GoalComment
 from goals.workflow import StaleGoalError, WorkflowError
 
 RESTORED = (
@@ -42,19 +44,83 @@ def _rebased(form_class, post, current, **kwargs):
     return form
 
 
-def goal_detail(request, pk):
-    """One goal with its full history (who, when, old → new), and what the person may do with it."""
+@dataclass
+class Thread:
+    first: GoalComment
+    replies: list
+
+
+def _threads(goal) -> list[Thread]:
+    """The goal's conversation, every comment in one query, grouped into threads in Python."""
+    comments = GoalComment.objects.filter(goal=goal).select_related("author", "resolved_by")
+    threads: dict[int, Thread] = {}
+    for comment in comments.order_by("created_at", "pk"):
+        if comment.parent_id is None:
+            threads[comment.pk] = Thread(comment, [])
+        elif comment.parent_id in threads:
+            threads[comment.parent_id].replies.append(comment)
+    return list(threads.values())
+
+
+def goal_detail(request, pk, *, comment_form=None, status=200):
+    """One goal with its conversation and full history (who, when, old → new), and what the person
+    may do with it."""
     goal = access.goal_for_reader(request.user, pk)
     actions = access.goal_actions(request.user, goal)
+    threads = _threads(goal)
     context = {
         "goal": goal,
         "sheet": goal.sheet,
         "report": actions.report if actions.report.pk else None,
         "can_plan": actions.can_plan,
         "can_result": actions.can_result,
-        "history": goal_history(goal),
+        "threads": threads,
+        "comments_locked": goal.sheet.locked_reason(),
+        "comment_form": comment_form or CommentForm(),
+        "history": goal_history(goal, comments=[c for t in threads for c in (t.first, *t.replies)]),
     }
-    return render(request, "goals/goal_detail.html", context)
+    return render(request, "goals/goal_detail.html", context, status=status)
+
+
+def _to_comments(goal):
+    return redirect(reverse("goals:goal", args=[goal.pk]) + "#comments")
+
+
+@require_POST
+def goal_comment(request, pk):
+    """A new thread or a reply on the goal's conversation."""
+    goal = access.goal_for_commenter(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return goal_detail(request, pk, comment_form=form, status=400)
+    parent_pk = form.cleaned_data["parent"]
+    parent = GoalComment.objects.filter(goal=goal, pk=parent_pk).first() if parent_pk else None
+    if parent_pk and parent is None:
+        messages.error(request, "返信先のコメントが見つかりません。画面を開き直してください。")
+        return _to_comments(goal)
+    try:
+        workflow.add_comment(goal, by=request.user, text=form.cleaned_data["text"], parent=parent)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "返信しました。" if parent else "コメントを書きました。")
+    return _to_comments(goal)
+
+
+@require_POST
+def comment_resolve(request, pk):
+    comment = access.comment_for_commenter(request.user, pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作の指定が正しくありません。")
+        return _to_comments(comment.goal)
+    try:
+        thread = workflow.set_resolved(comment, by=request.user, resolved=form.cleaned_data["resolved"])
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "解決にしました。" if thread.resolved_at else "未解決に戻しました。")
+    return _to_comments(comment.goal)
 
 
 @keeps_post_across_login(GoalForm, DepartmentReport)
@@ -146,7 +212,7 @@ def goal_result(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            workflow.save_result(
+            saved = workflow.save_result(
                 goal,
                 by=request.user,
                 expected_version=data["version"],
@@ -160,7 +226,15 @@ def goal_result(request, pk):
         except WorkflowError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"目標 {goal.number} の実施結果を保存しました（下書き）。")
+            if saved:
+                messages.success(request, f"目標 {goal.number} の実施結果を保存しました。")
+            elif not data["result"] and data["achievement"] is None:
+                messages.info(
+                    request,
+                    f"目標 {goal.number} は実施結果も達成度も入力されていないため、保存していません。",
+                )
+            else:
+                messages.info(request, f"目標 {goal.number} は変更がないため、保存していません。")
             if "save_and_next" in request.POST and following is not None:
                 return redirect("goals:goal_result", pk=following.pk)
             return _back_to_department(report, goal)

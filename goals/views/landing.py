@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from departments.models import Membership, Ward
 from goals.access import staff_cities
 from goals.models import DepartmentReport, Sheet
+from goals.tasks import tasks_for, working_sheet
 
 
 @dataclass
@@ -24,19 +25,19 @@ def _destinations(user) -> tuple[list[Destination], list[str]]:
     for m in memberships:
         department, ward = m.department, m.department.ward
         if m.role == Membership.Role.REVIEWER:
-            sheet = Sheet.objects.filter(ward=ward).order_by("-fiscal_year").first()
+            sheet = working_sheet(Sheet.objects.filter(ward=ward))
             if sheet is None:
                 missing.append(f"{ward}（取りまとめ）")
                 continue
             url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
             found.append(Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url))
         else:
-            report = (
-                DepartmentReport.objects.filter(department=department)
-                .select_related("sheet")
-                .order_by("-sheet__fiscal_year")
-                .first()
-            )
+            reports = {
+                r.sheet: r
+                for r in DepartmentReport.objects.filter(department=department).select_related("sheet")
+            }
+            # In April this year's results (実施中) come before next year's goals (計画).
+            report = reports.get(working_sheet(list(reports)))
             if report is None:
                 missing.append(f"{ward} {department}")
                 continue
@@ -46,7 +47,7 @@ def _destinations(user) -> tuple[list[Destination], list[str]]:
             )
     if user.is_superuser:
         for ward in Ward.objects.all():
-            sheet = ward.sheets.order_by("-fiscal_year").first()
+            sheet = working_sheet(ward.sheets.all())
             if sheet is not None:
                 url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
                 found.append(
@@ -72,8 +73,15 @@ def home(request):
         request,
         "goals/home.html",
         {
+            "tasks": tasks_for(request.user),
             "destinations": destinations,
             "missing": missing,
             "has_membership": Membership.objects.active().filter(user_id=request.user.pk).exists(),
         },
     )
+
+
+@require_safe
+def tasks(request):
+    """Everything the person has to do now, across the open sheets, each a link to where it is done."""
+    return render(request, "goals/tasks.html", {"tasks": tasks_for(request.user)})

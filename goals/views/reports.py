@@ -1,18 +1,20 @@
 """The department page (one department × one sheet) and the report's transitions."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
 from goals.forms import ReturnForm
 from goals.history import report_history
-from goals.models import DepartmentReport, Goal
+from goals.mail.notifications import department_approvers
+from goals.models import DepartmentReport, Goal, GoalComment
 from goals.workflow import WorkflowError
 
 
-def _render(request, report, *, return_form=None, status=200):
+def _render(request, report, *, return_form=None, send_back_form=None, status=200):
     user = request.user
     goals = list(
         Goal.objects.filter(sheet=report.sheet, department=report.department)
@@ -21,15 +23,28 @@ def _render(request, report, *, return_form=None, status=200):
         )
         .order_by("order", "pk")
     )
+    open_threads = dict(
+        GoalComment.objects.filter(
+            goal__sheet=report.sheet, goal__department=report.department, parent=None, resolved_at=None
+        )
+        .values_list("goal_id")
+        .annotate(n=Count("pk"))
+    )
+    for goal in goals:
+        goal.open_threads = open_threads.get(goal.pk, 0)
     can_edit = report.department.is_edited_by(user)
     can_review = report.sheet.ward.is_reviewed_by(user)
+    can_approve = report.department.is_approved_by(user)
     context = {
         "report": report,
         "sheet": report.sheet,
         "goals": goals,
         "incomplete": report.incomplete_goals(goals),
+        "open_threads": sum(open_threads.values()),
         "can_edit": can_edit,
         "can_review": can_review,
+        "can_approve": can_approve,
+        "send_back_form": send_back_form or ReturnForm(prefix="send_back"),
         "goals_locked": report.goals_locked_reason(),
         "results_locked": report.results_locked_reason(),
         "year_links": [
@@ -49,15 +64,33 @@ def report_detail(request, pk):
     return _render(request, access.report_for_reader(request.user, pk))
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_submit(request, pk):
+    """Asks first on a page of its own (GET: what is sent, to whom, what follows), submits on POST."""
     report = access.report_for_result_editor(request.user, pk)
+    if request.method != "POST":
+        goals = list(
+            Goal.objects.filter(sheet=report.sheet, department=report.department)
+            .select_related("category", "achievement")
+            .order_by("order", "pk")
+        )
+        context = {
+            "report": report,
+            "sheet": report.sheet,
+            "goals": goals,
+            "incomplete": report.incomplete_goals(goals),
+            "approvers": list(department_approvers(report.department)),
+        }
+        return render(request, "goals/report_confirm_submit.html", context)
     try:
-        workflow.submit(report, by=request.user)
+        submitted = workflow.submit(report, by=request.user)
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "実施結果を提出しました。総務課の取りまとめ担当に通知しました。")
+        if submitted.status == DepartmentReport.Status.AWAITING_APPROVAL:
+            messages.success(request, "実施結果を提出しました。部署の承認者（課長）に承認を依頼しました。")
+        else:
+            messages.success(request, "実施結果を提出しました。総務課の取りまとめ担当に通知しました。")
     return redirect("goals:report", pk=report.pk)
 
 
@@ -86,3 +119,32 @@ def report_confirm(request, pk):
         return redirect("goals:report", pk=report.pk)
     messages.success(request, f"{report.department}の実施結果を確認済みにしました。")
     return redirect("goals:board", ward=report.sheet.ward.name, year=report.sheet.fiscal_year)
+
+
+@require_POST
+def report_approve(request, pk):
+    report = access.report_for_approver(request.user, pk)
+    try:
+        workflow.approve(report, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"{report.department}の実施結果を承認しました。総務課の取りまとめ担当に通知しました。"
+        )
+    return redirect("goals:report", pk=report.pk)
+
+
+@require_POST
+def report_send_back(request, pk):
+    report = access.report_for_approver(request.user, pk)
+    form = ReturnForm(request.POST, prefix="send_back")
+    if not form.is_valid():
+        return _render(request, report, send_back_form=form, status=400)
+    try:
+        workflow.send_back(report, by=request.user, reason=form.cleaned_data["reason"])
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{report.department}の入力担当に差し戻しました。メールで通知しました。")
+    return redirect("goals:report", pk=report.pk)

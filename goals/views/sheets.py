@@ -4,7 +4,7 @@ Who may read: anyone who belongs to the sheet's ward (any role) and
 superusers; everyone else gets 404, so the URL tells nothing about what exists.
 
 Query parameters (page, PDF and workbook alike): `status=confirmed` keeps the
-departments 総務課 has confirmed (確認済); `department=<id>` (repeatable) on the
+departments 総務課 has confirmed (確認済み); `department=<id>` (repeatable) on the
 whole sheet's URLs keeps those departments. The PDF also takes `variant=pdfa`
 (PDF/A-3a, for keeping as the record) or `variant=pdfua` (PDF/UA-1); without
 it, settings.SHEET_PDF_VARIANT.

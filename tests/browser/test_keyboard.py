@@ -72,7 +72,7 @@ def test_result_form_by_keyboard_alone(page, kumin_report, editor, levels):
     expect(page.get_by_label("目標をほぼ達成")).to_be_checked()
     # The radio group is one stop: the next Tab leaves it for the buttons.
     assert [_tab(page)["name"] for _ in range(3)] == [
-        "下書き保存",
+        "保存する",
         "保存して次の目標（2）へ",
         "保存せずに戻る",
     ]
@@ -87,12 +87,12 @@ def test_result_form_by_keyboard_alone(page, kumin_report, editor, levels):
         3,
     )
 
-    # Enter on "下書き保存" saves goal 2 and returns to the department page.
+    # Enter on "保存する" saves goal 2 and returns to the department page.
     page.get_by_label("実施結果").focus()
     page.keyboard.type("研修に全員が参加しました。")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
-    assert _tab(page)["name"] == "下書き保存"
+    assert _tab(page)["name"] == "保存する"
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("区民課")
     goals[1].refresh_from_db()

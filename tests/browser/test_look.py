@@ -13,14 +13,17 @@ from goals.models import DepartmentReport
 from ..conftest import fill_results
 from .conftest import OFFICE_SCREEN, TABLET, sign_in
 
+PHONE = {"width": 390, "height": 844}
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STATUSES = {
     "not_started": "未入力",
     "in_progress": "入力中",
-    "submitted": "提出済",
+    "awaiting_approval": "承認待ち",
+    "submitted": "提出済み",
     "returned": "差戻し",
-    "confirmed": "確認済",
+    "confirmed": "確認済み",
 }
 
 
@@ -29,8 +32,8 @@ def lived_in_board(seed):
     """One department in each status, with results, so every status and level shows on the board."""
     for (status, _), name, level in zip(
         STATUSES.items(),
-        ["危機管理担当", "企画課", "区民課", "保護課", "衛生課"],
-        [5, 4, 3, 2, 1],
+        ["危機管理担当", "企画課", "総務課", "区民課", "保護課", "衛生課"],
+        [5, 4, 3, 3, 2, 1],
         strict=True,
     ):
         report = DepartmentReport.objects.get(sheet=seed, department__name=name)
@@ -87,23 +90,39 @@ def test_every_status_has_a_word_and_an_icon_not_only_a_colour(page, lived_in_bo
     assert len({f["colour"] for f in seen.values()}) == len(STATUSES)
 
 
-@pytest.mark.parametrize("viewport", [OFFICE_SCREEN, TABLET], ids=["office-1366x768", "tablet-768x1024"])
+@pytest.mark.parametrize(
+    "viewport", [OFFICE_SCREEN, TABLET, PHONE], ids=["office-1366x768", "tablet-768x1024", "phone-390x844"]
+)
 def test_pages_fit_the_screen_without_sideways_scrolling(
-    new_page, lived_in_board, kumin_report, reviewer, viewport
+    new_page, lived_in_board, kumin_report, reviewer, editor, viewport
 ):
-    page = new_page(viewport=viewport)
-    sign_in(page, reviewer)
-    for url in [
-        "/board/幸区/2025/",
-        f"/reports/{kumin_report.pk}/",
-        f"/goals/{kumin_report.sheet.goals.first().pk}/",
-    ]:
-        page.goto(url)
-        expect(page.get_by_role("heading", level=1)).to_be_visible()
-        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {viewport}"
-        # The header's menu stays on screen and usable.
-        expect(page.get_by_role("button", name="ログアウト")).to_be_in_viewport()
+    goal = kumin_report.sheet.goals.filter(department=kumin_report.department).first()
+    DepartmentReport.objects.filter(pk=kumin_report.pk).update(status="in_progress")
+    pages = {
+        reviewer: [
+            "/board/幸区/2025/",
+            f"/reports/{kumin_report.pk}/",
+            f"/goals/{goal.pk}/",
+            "/board/幸区/2025/advance/",
+        ],
+        editor: [
+            f"/reports/{kumin_report.pk}/",
+            f"/goals/{goal.pk}/result/",
+            f"/reports/{kumin_report.pk}/submit/",
+            "/tasks/",
+            "/help/",
+        ],
+    }
+    for person, urls in pages.items():
+        page = new_page(viewport=viewport)
+        sign_in(page, person)
+        for url in urls:
+            page.goto(url)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {viewport}"
+            # The header's menu stays on screen and usable.
+            expect(page.get_by_role("button", name="ログアウト")).to_be_in_viewport()
 
 
 def test_the_board_prints_with_its_chart_on_a4_landscape(page, lived_in_board, reviewer):
@@ -121,7 +140,14 @@ def test_the_board_prints_with_its_chart_on_a4_landscape(page, lived_in_board, r
     assert (round(width), round(height)) == (842, 595)  # A4 landscape in points
     # IPAex maps some kanji to their Kangxi radical code points (⽬ for 目): NFKC folds them back.
     text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))
-    for expected in ["全部署の状況", "達成度の内訳", "1 目標を大きく上回って達成", "件(", "衛生課", "確認済"]:
+    for expected in [
+        "全部署の状況",
+        "達成度の内訳",
+        "1 目標を大きく上回って達成",
+        "件(",
+        "衛生課",
+        "確認済み",
+    ]:
         assert expected in text, expected
     for hidden in ["ログアウト", "確定する", "提出期限を保存する"]:
         assert hidden not in text, hidden

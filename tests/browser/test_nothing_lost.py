@@ -40,12 +40,12 @@ def test_two_people_save_the_same_result_the_second_chooses(
 
     first.get_by_label("実施結果").fill("Aさん：研修を2回実施しました。")
     first.get_by_label("目標を上回って達成").check()
-    first.get_by_role("button", name="下書き保存").click()
+    first.get_by_role("button", name="保存する").click()
     expect(first.get_by_role("status")).to_contain_text("目標 1 の実施結果を保存しました")
 
     second.get_by_label("実施結果").fill("Bさん：研修を1回実施しました。")
     second.get_by_label("目標を下回った").check()
-    second.get_by_role("button", name="下書き保存").click()
+    second.get_by_role("button", name="保存する").click()
     conflict = second.get_by_role("alert").filter(has_text="他の人が先に保存しました")
     expect(conflict).to_contain_text("Aさん：研修を2回実施しました。")
     expect(conflict).to_contain_text("2 目標を上回って達成")
@@ -117,7 +117,7 @@ def test_text_typed_when_the_session_expired_comes_back_after_signing_in(page, a
     page.get_by_label("目標をほぼ達成").check()
     # The session ends (a working day without activity) while the person is typing.
     page.context.clear_cookies(name="sessionid")
-    page.get_by_role("button", name="下書き保存").click()
+    page.get_by_role("button", name="保存する").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("ログイン")
     expect(page.get_by_role("status")).to_contain_text("入力した内容は預かっています")

@@ -54,7 +54,7 @@ def test_a_refused_form_token_explains_in_japanese(page, audit, kumin_report, ed
     page.goto(f"/goals/{_first_goal(kumin_report).pk}/result/")
     page.get_by_label("実施結果").fill("送信できなかった文章")
     page.context.clear_cookies(name="csrftoken")
-    page.get_by_role("button", name="下書き保存").click()
+    page.get_by_role("button", name="保存する").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("送信できませんでした")
     audit(page, "403（送信の有効期限切れ・CSRF）")
 

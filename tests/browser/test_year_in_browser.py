@@ -78,7 +78,10 @@ def _start_results(page, audit):
     expect(page.get_by_role("heading", level=1)).to_contain_text("全部署の状況")
     expect(page.locator(".phase-steps [aria-current=step]")).to_have_text("計画（現在の段階）")
     audit(page, "全部署の状況（計画）")
-    page.get_by_role("button", name=re.compile("^実施中に進める")).click()
+    page.get_by_role("link", name="実施中に進める（確認の画面へ）").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("を実施中に進めますか")
+    audit(page, "実施中への切り替えの確認")
+    page.get_by_role("button", name="実施中に進める").click()
     expect(_message(page)).to_contain_text("「実施中」に進めました")
     expect(page.get_by_role("heading", name="取組シートの段階（現在：実施中）")).to_be_visible()
 
@@ -97,7 +100,7 @@ def _enter_results(page, audit, screenshot):
     too_long = "窓口アンケートを実施しました。" * 300
     page.get_by_label("実施結果").fill(too_long)
     page.get_by_label("目標をほぼ達成").check()
-    page.get_by_role("button", name="下書き保存").click()
+    page.get_by_role("button", name="保存する").click()
     result = page.get_by_label("実施結果")
     expect(page.get_by_role("alert")).to_contain_text("入力内容を確認してください")
     expect(result).to_have_attribute("aria-invalid", "true")
@@ -119,33 +122,36 @@ def _enter_results(page, audit, screenshot):
         following = page.get_by_role("button", name=re.compile("^保存して次の目標"))
         if number != "4":
             following.click()
-            expect(_message(page)).to_have_text(f"目標 {number} の実施結果を保存しました（下書き）。")
+            expect(_message(page)).to_have_text(f"目標 {number} の実施結果を保存しました。")
         else:
             expect(following).to_have_count(0)
-            page.get_by_role("button", name="下書き保存").click()
+            page.get_by_role("button", name="保存する").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("区民課")
     expect(page.get_by_role("row", name=re.compile("^4 お知らせ"))).to_contain_text(results["4"][0])
     expect(page.locator(".summary .status")).to_contain_text("入力中")
     audit(page, "部署のページ（実施中・入力済み）")
 
+    page.get_by_role("link", name="提出する（確認の画面へ）").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("区民課の実施結果を提出しますか")
+    audit(page, "提出の確認")
     page.get_by_role("button", name="提出する").click()
     expect(_message(page)).to_contain_text("実施結果を提出しました")
-    expect(page.locator(".summary .status")).to_contain_text("提出済")
+    expect(page.locator(".summary .status")).to_contain_text("提出済み")
     expect(page.locator(".notice.locked")).to_contain_text("提出済みのため編集できません")
     expect(page.get_by_role("link", name=re.compile("^実施結果を入力"))).to_have_count(0)
-    audit(page, "部署のページ（提出済）")
+    audit(page, "部署のページ（提出済み）")
 
 
 def _return_with_reason(page, audit):
     page.reload()
     row = page.get_by_role("row", name=re.compile("^区民課"))
-    expect(row).to_contain_text("提出済")
+    expect(row).to_contain_text("提出済み")
     expect(row).to_contain_text("4／4")
     audit(page, "全部署の状況（実施中）")
 
-    page.get_by_label("状況で絞り込む").select_option(label="提出済")
+    page.get_by_label("提出済み", exact=True).check()
     page.get_by_role("button", name="絞り込む").click()
-    expect(page.get_by_text("「提出済」の部署だけを表示しています（2部署）")).to_be_visible()
+    expect(page.get_by_text("「提出済み」の部署だけを表示しています（2部署）")).to_be_visible()
     expect(page.locator("table.board tbody tr")).to_have_count(2)
     audit(page, "全部署の状況（状況で絞り込み）")
 
@@ -174,7 +180,7 @@ def _fix_and_resubmit(page, audit, screenshot):
 
     _goal_link(page, "実施結果を入力", 2).click()
     page.get_by_label("実施結果").fill(FIXED_RESULT)
-    page.get_by_role("button", name="下書き保存").click()
+    page.get_by_role("button", name="保存する").click()
     expect(page.get_by_role("row", name=re.compile("^2 対面対応"))).to_contain_text(FIXED_RESULT)
 
     _goal_link(page, "詳細と履歴", 2).click()
@@ -184,8 +190,9 @@ def _fix_and_resubmit(page, audit, screenshot):
     audit(page, "目標のページ（履歴つき）")
     page.go_back()
 
+    page.get_by_role("link", name="提出する（確認の画面へ）").click()
     page.get_by_role("button", name="提出する").click()
-    expect(page.locator(".summary .status")).to_contain_text("提出済")
+    expect(page.locator(".summary .status")).to_contain_text("提出済み")
 
 
 def _confirm_and_close(page, audit, screenshot):
@@ -194,11 +201,13 @@ def _confirm_and_close(page, audit, screenshot):
     page.get_by_role("button", name="確認済みにする").click()
     expect(_message(page)).to_have_text("区民課の実施結果を確認済みにしました。")
     row = page.get_by_role("row", name=re.compile("^区民課"))
-    expect(row).to_contain_text("確認済")
+    expect(row).to_contain_text("確認済み")
     expect(row).to_contain_text("幸 一郎")
     screenshot(page, "board")
 
     # Other departments are not confirmed: 確定 needs a reason, asked for at the field.
+    page.get_by_role("link", name="確定する（確認の画面へ）").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("を確定しますか")
     page.get_by_role("button", name="確定する").click()
     override = page.get_by_label("確認済みでない部署があるまま確定する理由")
     expect(override).to_have_attribute("aria-invalid", "true")
@@ -207,7 +216,7 @@ def _confirm_and_close(page, audit, screenshot):
     override.fill("年度末の会議資料とするため、確認済みの部署分で確定します。")
     page.get_by_role("button", name="確定する").click()
     expect(_message(page)).to_contain_text("「確定」に進めました")
-    expect(page.get_by_role("button", name="確定する")).to_have_count(0)
+    expect(page.get_by_role("link", name="確定する（確認の画面へ）")).to_have_count(0)
     audit(page, "全部署の状況（確定）")
 
 

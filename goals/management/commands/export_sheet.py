@@ -48,7 +48,7 @@ class Command(BaseCommand):
             action="append",
             help="部署名。指定するとその部署の分だけを書き出します（複数回指定できます）",
         )
-        parser.add_argument("--confirmed-only", action="store_true", help="確認済の部署だけを載せます")
+        parser.add_argument("--confirmed-only", action="store_true", help="確認済みの部署だけを載せます")
         parser.add_argument(
             "--pdf-variant",
             choices=["pdf/ua-1", "pdf/a-3a"],

@@ -60,6 +60,10 @@ class Command(BaseCommand):
             (f"editor{i:02d}", Membership.Role.EDITOR.label, department, Membership.Role.EDITOR)
             for i, department in enumerate(departments, 1)
         ]
+        # One department with a 承認者 (課長): editor01's submissions wait for approver01's approval.
+        accounts.append(
+            ("approver01", Membership.Role.APPROVER.label, departments[0], Membership.Role.APPROVER)
+        )
         with transaction.atomic():
             rows = [self._ensure(*account, reset_passwords) for account in accounts]
         self._print_table(rows)
