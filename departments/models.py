@@ -173,6 +173,24 @@ class Department(models.Model):
             .exists()
         )
 
+    def is_approved_by(self, user) -> bool:
+        """承認者 (課長) of this department today, who approves its 提出 before 総務課 sees it, or a superuser."""
+        if user.is_superuser:
+            return True
+        return (
+            Membership.objects.active()
+            .filter(user_id=user.pk, department=self, role=Membership.Role.APPROVER)
+            .exists()
+        )
+
+    def has_approver(self) -> bool:
+        """A department with an active 承認者 routes its 提出 through them; one without keeps the direct path."""
+        return (
+            Membership.objects.active()
+            .filter(department=self, role=Membership.Role.APPROVER, user__is_active=True)
+            .exists()
+        )
+
 
 class MembershipQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None):
@@ -190,20 +208,6 @@ class MembershipQuerySet(models.QuerySet):
             found = found.filter(valid_from__lte=valid_until)
         found = found.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
         return found.exclude(pk=exclude_pk) if exclude_pk else found
-
-    def is_approved_by(self, user) -> bool:
-        """承認者 (課長) of this department, who approves its 提出 before 総務課 sees it, or a superuser."""
-        if user.is_superuser:
-            return True
-        return Membership.objects.filter(
-            user_id=user.pk, department=self, role=Membership.Role.APPROVER
-        ).exists()
-
-    def has_approver(self) -> bool:
-        """A department with an active 承認者 routes its 提出 through them; one without keeps the direct path."""
-        return Membership.objects.filter(
-            department=self, role=Membership.Role.APPROVER, user__is_active=True
-        ).exists()
 
 
 class Membership(models.Model):

@@ -31,10 +31,10 @@ def _where_the_work_is(sheet, user) -> str:
 
 def _deadlines(user):
     today = timezone.localdate()
-    own = DepartmentReport.objects.filter(sheet=OuterRef("pk"), department__memberships__user=user).order_by(
-        "department__order"
-    )
-    reviews = Membership.objects.filter(
+    own = DepartmentReport.objects.filter(
+        sheet=OuterRef("pk"), department__memberships__in=Membership.objects.active().filter(user_id=user.pk)
+    ).order_by("department__order")
+    reviews = Membership.objects.active().filter(
         user_id=user.pk, role=Membership.Role.REVIEWER, department__ward=OuterRef("ward")
     )
     sheets = (

@@ -68,7 +68,7 @@ def _deadline(task: Task, sheet, today):
 
 def tasks_for(user, today=None) -> list[Task]:
     today = today or timezone.localdate()
-    memberships = list(user.memberships.select_related("department__ward"))
+    memberships = list(Membership.objects.active().filter(user_id=user.pk).select_related("department__ward"))
     ward_ids = {m.department.ward_id for m in memberships}
     sheets = list(Sheet.objects.filter(ward_id__in=ward_ids).select_related("ward").order_by("-fiscal_year"))
     open_ = {s.pk: s for s in open_sheets(sheets)}

@@ -102,8 +102,8 @@ PUBLIC_INDEX_QUERIES = 1
 PUBLIC_API_LIST_QUERIES = 1
 PUBLIC_CSV_QUERIES = 2
 PUBLIC_JSON_QUERIES = 3
-# Sheet, departments, goals, policies (the layout's own).
-PUBLIC_SHEET_QUERIES = 4
+# Sheet, departments, goals, policies, achievement levels (the legend), the date it was locked (the layout's own).
+PUBLIC_SHEET_QUERIES = 6
 # City, staff check, years, wards, sheets, statuses, tallies, levels, the deadline banner.
 CITY_BOARD_QUERIES = SESSION + 9 + SESSION_RENEWAL
 

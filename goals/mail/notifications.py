@@ -48,8 +48,8 @@ def _send(recipients: list[str], subject: str, body: str):
     return recipients
 
 
-def department_approvers(department):
-    return _active_members(Membership.Role.APPROVER, memberships__department=department)
+def department_approvers(department, on=None):
+    return _active_members(Membership.Role.APPROVER, on, department=department)
 
 
 def _load(report_pk):

@@ -11,14 +11,13 @@ from goals.models import AchievementLevel
 @require_safe
 def help_page(request):
     user = request.user
-    memberships = list(user.memberships.select_related("department__ward"))
+    memberships = list(Membership.objects.active().filter(user_id=user.pk).select_related("department__ward"))
     roles = {m.role for m in memberships}
     wards = {m.department.ward_id: m.department.ward for m in memberships}
     # Whom to ask: the 取りまとめ担当 of the person's wards, by name.
     contacts = (
-        Membership.objects.filter(
-            department__ward_id__in=wards, role=Membership.Role.REVIEWER, user__is_active=True
-        )
+        Membership.objects.active()
+        .filter(department__ward_id__in=wards, role=Membership.Role.REVIEWER, user__is_active=True)
         .select_related("user", "department__ward")
         .order_by("department__ward__name", "department__order", "user__username")
     )
