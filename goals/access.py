@@ -113,9 +113,23 @@ def goal_for_result_editor(user, pk) -> tuple[Goal, DepartmentReport]:
     return goal, _editable(_report_of(goal), user, DepartmentReport.results_locked_reason)
 
 
+NOT_A_COMMENTER = (
+    "コメントを書けるのは、この部署の職員と区の取りまとめ担当だけです（市の区政推進担当は閲覧のみです）。"
+)
+
+
+def may_comment(user, goal: Goal) -> bool:
+    """The goal's department (any role, today), the ward's reviewers and superusers; city staff only read."""
+    if user.is_superuser or goal.sheet.ward.is_reviewed_by(user):
+        return True
+    return Membership.objects.active().filter(user_id=user.pk, department_id=goal.department_id).exists()
+
+
 def goal_for_commenter(user, pk) -> Goal:
-    """Writing on a goal's conversation: everyone who reads the goal, while its sheet is open."""
+    """Writing on a goal's conversation: as may_comment, while its sheet is open; other readers 403."""
     goal = goal_for_reader(user, pk)
+    if not may_comment(user, goal):
+        raise PermissionDenied(NOT_A_COMMENTER)
     if reason := goal.sheet.locked_reason():
         raise PermissionDenied(reason)
     return goal
@@ -128,6 +142,8 @@ def comment_for_commenter(user, pk) -> GoalComment:
         pk=pk,
         goal__in=readable_goals(user),
     )
+    if not may_comment(user, comment.goal):
+        raise PermissionDenied(NOT_A_COMMENTER)
     if reason := comment.goal.sheet.locked_reason():
         raise PermissionDenied(reason)
     return comment

@@ -501,16 +501,10 @@ def move_goal(goal, *, by, direction: str):
 # Conversations on a goal between 総務課 and the department; never on the official sheet.
 
 
-def _may_comment(goal, by) -> bool:
-    if by.is_superuser or goal.sheet.ward.is_reviewed_by(by):
-        return True
-    return goal.department.memberships.filter(user_id=by.pk).exists()
-
-
 def add_comment(goal, *, by, text: str, parent=None):
     """A new thread on the goal, or a reply to one (a reply to a reply joins the same thread)."""
-    if not _may_comment(goal, by):
-        raise WorkflowError("コメントを書けるのは、この部署の職員と区の取りまとめ担当だけです。")
+    if not access.may_comment(by, goal):
+        raise WorkflowError(access.NOT_A_COMMENTER)
     text = text.strip()
     if not text:
         raise WorkflowError("コメントを入力してください。")
@@ -526,7 +520,7 @@ def add_comment(goal, *, by, text: str, parent=None):
 def set_resolved(thread, *, by, resolved: bool):
     """Mark a thread settled (解決) or open it again; anyone in the conversation may."""
     goal = thread.goal
-    if not _may_comment(goal, by):
+    if not access.may_comment(by, goal):
         raise WorkflowError("解決にできるのは、この部署の職員と区の取りまとめ担当だけです。")
     if reason := goal.sheet.locked_reason():
         raise WorkflowError(reason)

@@ -207,7 +207,7 @@ def ward_read():
 
 def approval(ok=302):
     """The department's 承認者 (and a superuser); its editor and 総務課 read but may not approve."""
-    return _statuses(editor=403, other_editor=404, reviewer=403, approver=ok, superuser=ok)
+    return _statuses(editor=403, other_editor=404, reviewer=403, approver=ok, superuser=ok, city_staff=403)
 
 
 def get_only():
@@ -309,7 +309,7 @@ ROWS = [
         "POST",
         "goals:goal_comment",
         GOAL,
-        department_read(302),
+        {**department_read(302), "city_staff": 403},
         data=lambda w: {"text": "根拠は？"},
     ),
     Row(
@@ -321,7 +321,7 @@ ROWS = [
         "POST",
         "goals:comment_resolve",
         COMMENT,
-        department_read(302),
+        {**department_read(302), "city_staff": 403},
         data=lambda w: {"resolved": "1"},
     ),
     Row(

@@ -159,7 +159,7 @@ def test_confirmed_only_keeps_the_confirmed_departments(client, editor, locked_y
     client.force_login(editor)
     response = client.get(reverse("goals:sheet_pdf", args=["幸区", 2025]) + "?status=confirmed")
     assert response["Content-Disposition"].endswith(
-        "%E7%A2%BA%E8%AA%8D%E6%B8%88%E3%81%AE%E3%81%BF.pdf"
+        "%E7%A2%BA%E8%AA%8D%E6%B8%88%E3%81%BF%E3%81%AE%E3%81%BF.pdf"
     )  # …_幸区_確認済みのみ.pdf
     pages = pdftotext_pages(response.content)
     whole = "".join(pages)

@@ -15,6 +15,7 @@ import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from goals.imports.grid import XLSM, XLSX
 from goals.imports.safety import ZIP_MAGIC, WorkbookRejected, check_upload_size, check_workbook_bytes
 
 # The columns, in the order the export writes them. 職員番号 is accepted for ユーザー名.
@@ -113,7 +114,11 @@ def _table(data: bytes) -> list[list]:
     try:
         check_upload_size(len(data))
         if data.startswith(ZIP_MAGIC) or data.startswith(b"\xd0\xcf\x11\xe0"):
-            check_workbook_bytes(data)
+            if check_workbook_bytes(data) not in (XLSX, XLSM):
+                raise RosterRejected(
+                    "古い形式（.xls）や OpenDocument（.ods）の名簿は読めません。"
+                    "Excel ブック（.xlsx）か CSV で保存し直してから選んでください。"
+                )
             return _workbook_rows(data)
     except WorkbookRejected as error:
         # The sheet import's words, about this file.
