@@ -96,9 +96,9 @@ def test_department_is_shown_on_every_page_its_rows_reach(seed, seed_pdf):
 def test_planned_page_breaks_match_the_renderer(seed):
     """The plan forces the page breaks; the drawn pages must open where it said, without a fallback."""
     layout = build_layout(seed)
-    natural = pdf.rows_per_page(pdf._render(layout))
+    natural = pdf.rows_per_page(pdf.lay_out(layout))
     planned = layout.paged_at(pagination.plan_pages(layout).starts)
-    drawn = pdf._render(planned)
+    drawn = pdf.lay_out(planned)
     assert pdf.pages_lacking_department(planned, drawn) == []
     assert len(drawn.pages) == len(natural)
 
@@ -183,7 +183,7 @@ def test_ten_times_the_seed_is_planned_without_fallback(db, seed):
     sheet = build_synthetic_sheet(scale=10)
     layout = build_layout(sheet)
     planned = layout.paged_at(pagination.plan_pages(layout).starts)
-    document = pdf._render(planned)
+    document = pdf.lay_out(planned)
     assert pdf.pages_lacking_department(planned, document) == []
     assert len(document.pages) >= 40
 

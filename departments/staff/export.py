@@ -46,17 +46,17 @@ def roster_csv(rows) -> bytes:
 
 def roster_xlsx(rows) -> bytes:
     book = Workbook()
-    sheet = book.active
-    sheet.title = "職員名簿"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
+    worksheet = book.active
+    worksheet.title = "職員名簿"
+    worksheet.append(COLUMNS)
+    for cell in worksheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
+        worksheet.append(row)
+        for cell in worksheet[worksheet.max_row]:
             cell.data_type = "s"  # text stays text, even "=…"
     for column, width in zip("ABCDEFG", (14, 16, 28, 18, 12, 12, 12), strict=True):
-        sheet.column_dimensions[column].width = width
+        worksheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -147,9 +147,9 @@ def _workbook_rows(data: bytes) -> list[list]:
     except Exception:  # openpyxl raises anything from KeyError to XML errors on a broken part
         raise RosterRejected("ブックが壊れているため読み込めません。Excel で保存し直してください。") from None
     try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()
-        return [list(row) for row in sheet.iter_rows(max_row=MAX_ROWS + 1, values_only=True)]
+        worksheet = book.worksheets[0]
+        worksheet.reset_dimensions()
+        return [list(row) for row in worksheet.iter_rows(max_row=MAX_ROWS + 1, values_only=True)]
     except Exception:
         raise RosterRejected("ブックが壊れているため読み込めません。Excel で保存し直してください。") from None
     finally:

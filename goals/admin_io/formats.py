@@ -67,12 +67,12 @@ class CheckedXLSX(base_formats.XLSX):
 
     def export_data(self, dataset, **kwargs):
         book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = (dataset.title or "data")[:31]
-        sheet.append(list(dataset.headers))
+        worksheet = book.active
+        worksheet.title = (dataset.title or "data")[:31]
+        worksheet.append(list(dataset.headers))
         for row in dataset:
-            sheet.append([text_cell(value) for value in row])
-        for cells in sheet.iter_rows(min_row=2):
+            worksheet.append([text_cell(value) for value in row])
+        for cells in worksheet.iter_rows(min_row=2):
             for cell in cells:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with

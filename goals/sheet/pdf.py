@@ -130,7 +130,7 @@ def render_document(layout: SheetLayout):
     """The laid-out pages (a weasyprint Document), every page opening with its department cell."""
     plan = plan_pages(layout)
     planned = plan.apply(layout)
-    document = _render(planned)
+    document = lay_out(planned)
     if not pages_lacking_department(planned, document):
         return document
     return _render_measured(layout, plan)
@@ -153,7 +153,7 @@ def _render_measured(layout: SheetLayout, plan: PagePlan):
     starts = set()
     for _ in range(MEASURED_PASSES):
         paged = cut.paged_at(starts)
-        document = _render(paged)
+        document = lay_out(paged)
         missing = pages_lacking_department(paged, document)
         if not missing:
             break
@@ -179,8 +179,9 @@ class MissingResource(RuntimeError):
     pass
 
 
-def _render(layout: SheetLayout):
-    """Lay out the pages (rows are not split: a goal longer than a page comes in pieces)."""
+def lay_out(layout: SheetLayout):
+    """The pages of exactly this layout, breaks as it says (rows are not split: a goal longer than a
+    page comes in pieces); render_document plans the breaks first."""
     try:
         html = render_to_string(TEMPLATE, {"layout": layout})
     except ValueError as error:

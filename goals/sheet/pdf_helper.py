@@ -45,7 +45,7 @@ def render_pdf(layout, variant: str | None = None) -> bytes:
     try:
         return _helper().submit(_draw, layout, variant).result(timeout=settings.PDF_TIMEOUT_SECONDS)
     except BrokenProcessPool:
-        _discard()
+        shutdown()
         raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
 
 
@@ -57,6 +57,13 @@ def warm_up() -> None:
 
 def helper_niceness() -> int:
     return _helper().submit(os.nice, 0).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+
+
+def helper_pid() -> int | None:
+    """The process drawing this worker's PDFs, or None when they are drawn in the worker itself."""
+    if not settings.PDF_HELPER_PROCESS:
+        return None
+    return _helper().submit(os.getpid).result(timeout=settings.PDF_TIMEOUT_SECONDS)
 
 
 def _draw(layout, variant=None) -> bytes:
@@ -109,7 +116,8 @@ def _helper() -> ProcessPoolExecutor:
         return _pool
 
 
-def _discard():
+def shutdown():
+    """Let the helper go (a new one starts with the next PDF); for a worker's exit and for tests."""
     global _pool
     with _lock:
         if _pool is not None:

@@ -97,17 +97,17 @@ HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 def render_xlsx(layout: SheetLayout) -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
+    worksheet = workbook.active
+    worksheet.title = SHEET_TITLE
     workbook.properties.title = f"{layout.title} {layout.ward}"
     workbook.properties.creator = layout.issuer
     widths = _column_widths(layout)
     for column, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    header_row = _write_preamble(sheet, layout, sum(widths))
-    paged = _paged(sheet, layout, header_row, widths)
-    _write_goals(sheet, paged, header_row, widths)
-    _print_setup(sheet, layout, header_row)
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    header_row = _write_preamble(worksheet, layout, sum(widths))
+    paged = _paged(worksheet, layout, header_row, widths)
+    _write_goals(worksheet, paged, header_row, widths)
+    _print_setup(worksheet, layout, header_row)
     _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
     output = BytesIO()
     workbook.save(output)
@@ -140,8 +140,8 @@ def _height(lines: int) -> float:
     return min(max(lines, 1) * LINE_PT + CELL_PADDING_PT, MAX_ROW_PT)
 
 
-def _set(sheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
-    cell = sheet.cell(row=row, column=column)
+def _set(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
+    cell = worksheet.cell(row=row, column=column)
     if isinstance(value, int):
         cell.value = value
         value = ""
@@ -158,29 +158,29 @@ def _set(sheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, bor
     return cell
 
 
-def _merged_line(sheet, row: int, value: str, font, alignment, last_column: int):
-    _set(sheet, row, 1, value, font, alignment)
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+def _merged_line(worksheet, row: int, value: str, font, alignment, last_column: int):
+    _set(worksheet, row, 1, value, font, alignment)
+    worksheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
 
 
-def _write_preamble(sheet, layout: SheetLayout, total_width: float) -> int:
+def _write_preamble(worksheet, layout: SheetLayout, total_width: float) -> int:
     """Title, issuer and policies; returns the header row's number."""
     last = len(layout.headers)
-    _merged_line(sheet, 1, layout.title, TITLE, Alignment(horizontal="center", vertical="center"), last)
-    sheet.row_dimensions[1].height = 24
-    _merged_line(sheet, 2, layout.issuer, ISSUER, Alignment(horizontal="right", vertical="center"), last)
-    _merged_line(sheet, 4, f"■ {layout.policy_heading}", BOLD, Alignment(vertical="center"), last)
+    _merged_line(worksheet, 1, layout.title, TITLE, Alignment(horizontal="center", vertical="center"), last)
+    worksheet.row_dimensions[1].height = 24
+    _merged_line(worksheet, 2, layout.issuer, ISSUER, Alignment(horizontal="right", vertical="center"), last)
+    _merged_line(worksheet, 4, f"■ {layout.policy_heading}", BOLD, Alignment(vertical="center"), last)
     row = 5
     for policy in layout.policies:
         text = f"{policy.marker} {policy.text}"
-        _merged_line(sheet, row, text, TEXT, WRAP_TOP, last)
-        sheet.row_dimensions[row].height = _height(count_lines(text, _text_em(total_width), 0.5))
+        _merged_line(worksheet, row, text, TEXT, WRAP_TOP, last)
+        worksheet.row_dimensions[row].height = _height(count_lines(text, _text_em(total_width), 0.5))
         row += 1
-    _merged_line(sheet, row + 1, f"■ {layout.goals_heading}", BOLD, Alignment(vertical="center"), last)
+    _merged_line(worksheet, row + 1, f"■ {layout.goals_heading}", BOLD, Alignment(vertical="center"), last)
     row += 2
     if layout.legend:
-        _merged_line(sheet, row, layout.legend_line, TEXT, WRAP_TOP, last)
-        sheet.row_dimensions[row].height = _height(
+        _merged_line(worksheet, row, layout.legend_line, TEXT, WRAP_TOP, last)
+        worksheet.row_dimensions[row].height = _height(
             count_lines(layout.legend_line, _text_em(total_width), 0.5)
         )
         row += 1
@@ -204,11 +204,11 @@ def print_scale(widths: list[float]) -> int:
     return min(100, int(PAGE_WIDTH_PT / sheet_pt * 100))
 
 
-def _paged(sheet, layout: SheetLayout, header_row: int, widths: list[float]) -> SheetLayout:
+def _paged(worksheet, layout: SheetLayout, header_row: int, widths: list[float]) -> SheetLayout:
     """The layout cut where the printed pages will start, by the PDF's rule on this sheet's heights."""
     text_ems = [_text_em(width) for width in widths]
     page = PAGE_HEIGHT_PT * 100 / print_scale(widths) * PAGE_SLACK - _height(1)
-    preamble = sum(sheet.row_dimensions[r].height or 15 for r in range(1, header_row))
+    preamble = sum(worksheet.row_dimensions[r].height or 15 for r in range(1, header_row))
     parts = []
     for part in layout.parts:
         heights = [_height(_row_lines(row, text_ems)) for row in part.rows]
@@ -218,57 +218,59 @@ def _paged(sheet, layout: SheetLayout, header_row: int, widths: list[float]) -> 
     return layout.paged_at(page_starts(parts, page - preamble, page))
 
 
-def _write_goals(sheet, layout: SheetLayout, header_row: int, widths: list[float]):
+def _write_goals(worksheet, layout: SheetLayout, header_row: int, widths: list[float]):
     for column, header in enumerate(layout.headers, 1):
-        cell = _set(sheet, header_row, column, header, BOLD, HEADER_ALIGN, BORDER)
+        cell = _set(worksheet, header_row, column, header, BOLD, HEADER_ALIGN, BORDER)
         cell.fill = HEADER_FILL
-    sheet.row_dimensions[header_row].height = _height(1)
+    worksheet.row_dimensions[header_row].height = _height(1)
     text_ems = [_text_em(width) for width in widths]
     row = header_row + 1
     for part in layout.parts:
         first = row
         if part.starts_page:
-            sheet.row_breaks.append(Break(id=row - 1))
+            worksheet.row_breaks.append(Break(id=row - 1))
         for goal in part.rows:
             values = (goal.department, goal.number, goal.category, goal.text, goal.result_cell)
             for column, value in enumerate(values, 1):
                 if column == 1 and row != first:
                     continue  # merged into the department's first row below
                 cell = _set(
-                    sheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER
+                    worksheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER
                 )
-            sheet.row_dimensions[row].height = _height(_row_lines(goal, text_ems))
+            worksheet.row_dimensions[row].height = _height(_row_lines(goal, text_ems))
             row += 1
         if row - 1 > first:
-            sheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
-        _fit_department_name(sheet, part.name, first, row - 1, text_ems[0])
+            worksheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+        _fit_department_name(worksheet, part.name, first, row - 1, text_ems[0])
 
 
-def _fit_department_name(sheet, name: str, first: int, last: int, width_em: float):
+def _fit_department_name(worksheet, name: str, first: int, last: int, width_em: float):
     """A long department name over few short rows: grow the last row so the name shows."""
     needed = _height(count_lines(name, width_em, 0.5))
-    have = sum(sheet.row_dimensions[r].height for r in range(first, last + 1))
+    have = sum(worksheet.row_dimensions[r].height for r in range(first, last + 1))
     if needed > have:
-        sheet.row_dimensions[last].height = min(sheet.row_dimensions[last].height + needed - have, MAX_ROW_PT)
+        worksheet.row_dimensions[last].height = min(
+            worksheet.row_dimensions[last].height + needed - have, MAX_ROW_PT
+        )
 
 
-def _print_setup(sheet, layout: SheetLayout, header_row: int):
-    setup = sheet.page_setup
-    setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    setup.paperSize = sheet.PAPERSIZE_A4
+def _print_setup(worksheet, layout: SheetLayout, header_row: int):
+    setup = worksheet.page_setup
+    setup.orientation = worksheet.ORIENTATION_LANDSCAPE
+    setup.paperSize = worksheet.PAPERSIZE_A4
     # Fit to one page wide, any number tall: manual page breaks are still honoured.
     setup.fitToWidth = 1
     setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.25)
-    sheet.print_options.horizontalCentered = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.oddHeader.left.text = _header_text(layout.statement.mark)
-    sheet.oddHeader.left.font = f"{FONT_NAME},Bold"
-    sheet.oddHeader.right.text = _header_text(layout.statement.text)
-    sheet.oddFooter.center.text = "&P / &N"
-    sheet.oddFooter.right.text = f"出力日 {layout.output_date}"
-    sheet.freeze_panes = f"A{header_row + 1}"
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.25)
+    worksheet.print_options.horizontalCentered = True
+    worksheet.print_title_rows = f"{header_row}:{header_row}"
+    worksheet.oddHeader.left.text = _header_text(layout.statement.mark)
+    worksheet.oddHeader.left.font = f"{FONT_NAME},Bold"
+    worksheet.oddHeader.right.text = _header_text(layout.statement.text)
+    worksheet.oddFooter.center.text = "&P / &N"
+    worksheet.oddFooter.right.text = f"出力日 {layout.output_date}"
+    worksheet.freeze_panes = f"A{header_row + 1}"
 
 
 def _header_text(text: str) -> str:
@@ -276,13 +278,13 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _write_flat(sheet, layout: SheetLayout):
+def _write_flat(worksheet, layout: SheetLayout):
     """One row per goal, each fact in its own column, ready to filter, sort and pivot."""
     year = fiscal_year_label(layout.fiscal_year)
     for column, (header, width) in enumerate(zip(FLAT_HEADERS, FLAT_WIDTHS, strict=True), 1):
-        cell = _set(sheet, 1, column, header, BOLD, HEADER_ALIGN, BORDER)
+        cell = _set(worksheet, 1, column, header, BOLD, HEADER_ALIGN, BORDER)
         cell.fill = HEADER_FILL
-        sheet.column_dimensions[get_column_letter(column)].width = width
+        worksheet.column_dimensions[get_column_letter(column)].width = width
     row = 1
     for goal in layout.rows:
         if not (goal.number or goal.text):
@@ -302,12 +304,12 @@ def _write_flat(sheet, layout: SheetLayout):
             goal.status,
         )
         for column, value in enumerate(values, 1):
-            _set(sheet, row, column, value, TEXT, WRAP_TOP, BORDER)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(FLAT_HEADERS))}{row}"
-    sheet.freeze_panes = "A2"
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+            _set(worksheet, row, column, value, TEXT, WRAP_TOP, BORDER)
+    worksheet.auto_filter.ref = f"A1:{get_column_letter(len(FLAT_HEADERS))}{row}"
+    worksheet.freeze_panes = "A2"
+    worksheet.page_setup.orientation = worksheet.ORIENTATION_LANDSCAPE
+    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.print_title_rows = "1:1"
