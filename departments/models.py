@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -82,6 +84,12 @@ class Department(models.Model):
 
     natural_key.dependencies = ["departments.ward"]
 
+    def clean(self):
+        if problem := retired_on_problem(self.retired_on):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"retired_on": problem})
+
     @property
     def is_retired(self):
         return self.retired_on is not None
@@ -93,6 +101,17 @@ class Department(models.Model):
         return Membership.objects.filter(
             user_id=user.pk, department=self, role=Membership.Role.EDITOR
         ).exists()
+
+
+def retired_on_problem(day) -> str | None:
+    """Why a day cannot be a retirement date, or None: it must lie within the years a sheet can have."""
+    from goals.lib.wareki import date_label
+    from goals.models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+
+    first, last = datetime.date(FIRST_FISCAL_YEAR, 4, 1), datetime.date(LAST_FISCAL_YEAR + 1, 3, 31)
+    if day is None or first <= day <= last:
+        return None
+    return f"廃止日は、{date_label(first)}から{date_label(last)}までの日付で入力してください。"
 
 
 class Membership(models.Model):

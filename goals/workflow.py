@@ -125,6 +125,8 @@ def reopen(sheet, *, by, reason: str):
 def set_results_deadline(sheet, *, by, deadline):
     if not sheet.ward.is_reviewed_by(by):
         raise WorkflowError("提出期限を設定できるのは、この区の取りまとめ担当だけです。")
+    if problem := sheet.results_deadline_problem(deadline):
+        raise WorkflowError(problem)
     _mark_history(sheet, by, "提出期限を変更しました")
     sheet.results_deadline = deadline
     sheet.save(update_fields=["results_deadline"])
