@@ -1,28 +1,44 @@
 """Flat import/export in the admin (django-import-export): formats and the admin base class.
 
 - CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
-  UTF-8 as Shift_JIS and shows garbage.
+  UTF-8 as Shift_JIS and shows garbage. Excel opens it with a double click and
+  evaluates a cell that starts like a formula (=HYPERLINK(…), +cmd|…, -2+3,
+  @SUM(…)): such a cell goes out behind an apostrophe (goals.lib.text.spreadsheet_text)
+  and the apostrophe is taken off again when the file is imported, so our own
+  export reads back exactly as stored.
 - XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb)
   before openpyxl opens it, and written like the sheet export (goals/sheet/workbook.py)
   writes text: a goal beginning with 「=」 must not become a formula in someone's Excel.
-- JSON as the library writes it.
+- JSON as the library writes it, text exactly as stored: no spreadsheet program
+  evaluates JSON, and an escape there would only change the data for the programs that read it.
 """
 
 from io import BytesIO
 
 import openpyxl
+import tablib
 from django.conf import settings
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
 from goals.imports.safety import WorkbookRejected, check_workbook_bytes, megabytes
-from goals.lib.text import FORMULA_PREFIXES, xml_safe
+from goals.lib.text import FORMULA_PREFIXES, from_spreadsheet_text, spreadsheet_text, xml_safe
+
+
+def _texts_mapped(dataset, change):
+    mapped = tablib.Dataset(headers=dataset.headers, title=dataset.title)
+    for row in dataset:
+        mapped.append([change(value) if isinstance(value, str) else value for value in row])
+    return mapped
 
 
 class CSVWithBOM(base_formats.CSV):
+    def create_dataset(self, in_stream, **kwargs):
+        return _texts_mapped(super().create_dataset(in_stream, **kwargs), from_spreadsheet_text)
+
     def export_data(self, dataset, **kwargs):
-        return "\ufeff" + super().export_data(dataset, **kwargs)
+        return "\ufeff" + super().export_data(_texts_mapped(dataset, spreadsheet_text), **kwargs)
 
 
 class CheckedXLSX(base_formats.XLSX):
