@@ -1,7 +1,10 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from goals.lib.wareki import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, date_label
 
 
 class WardQuerySet(models.QuerySet):
@@ -86,8 +89,6 @@ class Department(models.Model):
 
     def clean(self):
         if problem := retired_on_problem(self.retired_on):
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"retired_on": problem})
 
     @property
@@ -105,9 +106,6 @@ class Department(models.Model):
 
 def retired_on_problem(day) -> str | None:
     """Why a day cannot be a retirement date, or None: it must lie within the years a sheet can have."""
-    from goals.lib.wareki import date_label
-    from goals.models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
-
     first, last = datetime.date(FIRST_FISCAL_YEAR, 4, 1), datetime.date(LAST_FISCAL_YEAR + 1, 3, 31)
     if day is None or first <= day <= last:
         return None

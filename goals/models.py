@@ -11,12 +11,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments.models import Department, Ward
-from goals.lib.wareki import CIRCLED_NUMBERS, date_label, fiscal_year_label
+from goals.lib.wareki import (
+    CIRCLED_NUMBERS,
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    date_label,
+    fiscal_year_label,
+)
 from goals.sheet.vocabulary import TITLE_SUFFIX
-
-# Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
-FIRST_FISCAL_YEAR = 1989
-LAST_FISCAL_YEAR = 2100
 
 GOAL_NUMBER_MAX = 20
 GOAL_TEXT_MAX = 2000

@@ -6,6 +6,7 @@ from import_export.widgets import CharWidget, ForeignKeyWidget, IntegerWidget
 
 from departments.models import Department, Ward
 from departments.resources import WARD_COLUMN
+from goals import workflow
 from goals.imports.reader import cell_text
 from goals.lib.text import plain
 from goals.lib.wareki import fiscal_year_label
@@ -93,8 +94,10 @@ class GoalResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
         if instance.pk:
-            instance.version += 1  # an editor holding the old version must not overwrite this import
-        if kwargs.get("user") is not None:
+            # Over the version read with the row, and on to the next: an editor's save in between is
+            # not overwritten (the import stops), and an editor holding the old version is refused.
+            workflow.claim_imported_goal(instance, by=kwargs.get("user"))
+        elif kwargs.get("user") is not None:
             instance.updated_by = kwargs["user"]
 
 

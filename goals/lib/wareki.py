@@ -10,6 +10,10 @@ import datetime
 import re
 import unicodedata
 
+# Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
+FIRST_FISCAL_YEAR = 1989
+LAST_FISCAL_YEAR = 2100
+
 CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # (name, first day of the era), newest first.
