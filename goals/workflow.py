@@ -262,6 +262,16 @@ def claim_imported_goal(goal, *, by):
         goal.updated_by = by
 
 
+def version_past_stored_on_raw_save(sender, instance, raw=False, **kwargs):
+    """loaddata (a fixture loaded again over goals people have changed) saves raw, with the fixture's
+    version or the default 1: the stored row's version is moved on instead of back, so a form opened
+    before the load is refused rather than accepted over it."""
+    if raw and instance.pk is not None:
+        stored = Goal.objects.filter(pk=instance.pk).values_list("version", flat=True).first()
+        if stored is not None:
+            instance.version = stored + 1
+
+
 def _save_if_unchanged(goal, *, by, expected_version: int, values: dict, locked_reason):
     if not goal.department.is_edited_by(by):
         raise WorkflowError("目標を編集できるのは、この部署の入力担当だけです。")

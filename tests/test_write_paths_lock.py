@@ -253,3 +253,16 @@ def test_carry_forward_only_adds_and_never_touches_an_open_goal(client, editor, 
     assert response.status_code == 302
     goal.refresh_from_db()
     assert (goal.text, goal.version) == ("来年度の目標", version + 1)
+
+
+def test_loading_the_fixtures_again_moves_versions_on(client, editor, goal, levels):
+    """loaddata saves raw with the fixture's version (1): it must not make an old form current again."""
+    from tests.conftest import FIXTURES
+
+    opened_before_any_change = goal.version
+    assert _post_result(client, editor, goal, goal.version, levels[1]).status_code == 302
+    goal.refresh_from_db()
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    reloaded = Goal.objects.get(pk=goal.pk)
+    assert reloaded.version == goal.version + 1
+    assert _post_result(client, editor, goal, opened_before_any_change, levels[2]).status_code == 409
