@@ -46,9 +46,8 @@ from tests.test_permissions import (
 
 # KOJO_FUZZ_EXAMPLES=200 for a deeper run by hand; the suite keeps to a few per URL.
 EXAMPLES = int(os.environ.get("KOJO_FUZZ_EXAMPLES", "6"))
-DEADLINE = datetime.timedelta(seconds=60)  # per example (six posts): a bound, not a timing test
+DEADLINE = datetime.timedelta(seconds=60)  # per example (one post per persona): a bound, not a timing test
 STATES = ["planning", "in_progress", "complete", "submitted", "confirmed", "closed", "past_year"]
-PERSONAS = ("anonymous", "editor", "other_editor", "reviewer", "other_ward_reviewer", "superuser")
 
 
 def _fields(form_class):
@@ -170,7 +169,7 @@ def fuzz_dump():
 
 
 @pytest.fixture
-def clients(editor, other_editor, reviewer, other_ward_reviewer, superuser):
+def clients(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser):
     """One signed-in client per persona, shared by the examples of a test (sign-in once, not per post)."""
     users = {
         "anonymous": None,
@@ -178,6 +177,7 @@ def clients(editor, other_editor, reviewer, other_ward_reviewer, superuser):
         "other_editor": other_editor,
         "reviewer": reviewer,
         "other_ward_reviewer": other_ward_reviewer,
+        "outsider": outsider,
         "superuser": superuser,
     }
     clients = {}
