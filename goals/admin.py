@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.shortcuts import redirect
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
@@ -92,6 +93,15 @@ def conflict_message(current: Goal | None, read_version: int, typed: dict | None
     )
 
 
+class ChecksValueAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the posted value up to redraw the form: a value that is no id
+    (「:」, a 20-digit number) raised there, a 500 instead of the form's own 「正しく選択してください」."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
+        return super().optgroups(name, ids, attr)
+
+
 class GoalAdminForm(forms.ModelForm):
     """The change form carries the version it was opened on: saving over a newer one is refused."""
 
@@ -135,6 +145,13 @@ class GoalAdmin(FlatImportExportAdmin, SimpleHistoryAdmin):
     @admin.display(description="目標及び具体的な取組内容")
     def short_text(self, goal):
         return truncatechars(goal.text, 60)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ChecksValueAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:

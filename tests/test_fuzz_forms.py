@@ -263,3 +263,16 @@ def test_a_user_name_longer_than_any_account_is_refused_before_sign_in(client, d
     response = client.post(reverse(url), {"username": "長" * 1990, "password": "x"})
     assert response.status_code == 200
     assert "ユーザー名は150文字以内で入力してください。" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", [":", "in_progress", "9799832789158199295", "-1"])
+def test_a_value_that_is_no_id_in_the_admins_autocomplete_gets_the_form_again(client, superuser, seed, value):
+    """Found by the fuzz test: Django's autocomplete widget looked the posted value up and raised (500)."""
+    goal = Goal.objects.filter(sheet=seed).order_by("pk").first()
+    client.force_login(superuser)
+    before = fuzz_dump()
+    response = client.post(
+        reverse("admin:goals_goal_change", args=[goal.pk]), {"carried_from": value, "department": value}
+    )
+    assert response.status_code == 200
+    assert fuzz_dump() == before
