@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from goals.lib.wareki import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, date_label
+
 
 def today() -> datetime.date:
     """The office's date (TIME_ZONE is Asia/Tokyo): rights change at local midnight, not UTC's."""
@@ -159,6 +161,10 @@ class Department(models.Model):
 
     natural_key.dependencies = ["departments.ward"]
 
+    def clean(self):
+        if problem := retired_on_problem(self.retired_on):
+            raise ValidationError({"retired_on": problem})
+
     @property
     def is_retired(self):
         return self.retired_on is not None
@@ -208,6 +214,14 @@ class MembershipQuerySet(models.QuerySet):
             found = found.filter(valid_from__lte=valid_until)
         found = found.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
         return found.exclude(pk=exclude_pk) if exclude_pk else found
+
+
+def retired_on_problem(day) -> str | None:
+    """Why a day cannot be a retirement date, or None: it must lie within the years a sheet can have."""
+    first, last = datetime.date(FIRST_FISCAL_YEAR, 4, 1), datetime.date(LAST_FISCAL_YEAR + 1, 3, 31)
+    if day is None or first <= day <= last:
+        return None
+    return f"廃止日は、{date_label(first)}から{date_label(last)}までの日付で入力してください。"
 
 
 class Membership(models.Model):

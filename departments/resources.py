@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget
 
-from .models import Department, Ward
+from .models import Department, Ward, retired_on_problem
 
 WARD_COLUMN = "区"
 
@@ -58,9 +58,12 @@ class DepartmentResource(resources.ModelResource):
             errors["表示順"] = f"表示順「{value['表示順']}」は0以上の整数で入力してください。"
         if value.get("廃止日"):
             try:
-                datetime.date.fromisoformat(value["廃止日"][:10])
+                retired_on = datetime.date.fromisoformat(value["廃止日"][:10])
             except ValueError:
                 errors["廃止日"] = f"廃止日「{value['廃止日']}」は 2026-03-31 の形で入力してください。"
+            else:
+                if problem := retired_on_problem(retired_on):
+                    errors["廃止日"] = problem
         return errors
 
 

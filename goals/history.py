@@ -11,7 +11,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from goals.lib.people import display_name
-from goals.lib.wareki import date_label
+from goals.lib.wareki import date_label, datetime_label
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, Sheet
 from goals.sheet.vocabulary import FIELD_LABELS
 
@@ -34,8 +34,7 @@ class Entry:
 
     @property
     def when_label(self) -> str:
-        local = timezone.localtime(self.when)
-        return f"{date_label(local.date())} {local:%H:%M}"
+        return datetime_label(self.when, timezone.get_current_timezone())
 
 
 def _person(user) -> str:

@@ -1,3 +1,4 @@
+import datetime
 from functools import cached_property
 
 from django.conf import settings
@@ -10,12 +11,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments.models import Department, Ward
-from goals.lib.wareki import CIRCLED_NUMBERS, fiscal_year_label
+from goals.lib.wareki import (
+    CIRCLED_NUMBERS,
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    date_label,
+    fiscal_year_label,
+)
 from goals.sheet.vocabulary import TITLE_SUFFIX
-
-# Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
-FIRST_FISCAL_YEAR = 1989
-LAST_FISCAL_YEAR = 2100
 
 GOAL_NUMBER_MAX = 20
 GOAL_TEXT_MAX = 2000
@@ -159,6 +162,25 @@ class Sheet(models.Model):
             .filter(~models.Q(phase=self.Phase.PLANNING) | models.Q(fiscal_year__gt=self.fiscal_year + 1))
             .exists()
         )
+
+    def results_deadline_problem(self, day) -> str | None:
+        """Why a day cannot be this sheet's results deadline, or None: it lies in the fiscal year or the next.
+
+        A typing slip (0001-01-01, 20266-04-30) is caught here with a message instead of being kept.
+        """
+        if day is None or not FIRST_FISCAL_YEAR <= (self.fiscal_year or 0) <= LAST_FISCAL_YEAR:
+            return None
+        first, last = datetime.date(self.fiscal_year, 4, 1), datetime.date(self.fiscal_year + 2, 3, 31)
+        if first <= day <= last:
+            return None
+        return (
+            f"実施結果の提出期限は、{date_label(first)}から{date_label(last)}までの日付で入力してください"
+            f"（{self.fiscal_year_label}とその翌年度）。"
+        )
+
+    def clean(self):
+        if problem := self.results_deadline_problem(self.results_deadline):
+            raise ValidationError({"results_deadline": problem})
 
     def locked_reason(self) -> str | None:
         """Why nothing on this sheet can be edited, or None."""

@@ -176,6 +176,8 @@ def unpublish(sheet, *, by, reason: str):
 def set_results_deadline(sheet, *, by, deadline):
     if not sheet.ward.is_reviewed_by(by):
         raise WorkflowError("提出期限を設定できるのは、この区の取りまとめ担当だけです。")
+    if problem := sheet.results_deadline_problem(deadline):
+        raise WorkflowError(problem)
     _mark_history(sheet, by, "提出期限を変更しました")
     sheet.results_deadline = deadline
     sheet.save(update_fields=["results_deadline"])
@@ -390,6 +392,54 @@ def add_goal(report, *, by, number, category, text):
     return goal
 
 
+def _claim_version(goal_pk, expected_version: int):
+    """The compare-and-set every write path of a goal shares: only the version the writer read may be
+    replaced, and the write moves the version on, so whoever still holds the old one is refused."""
+    claimed = Goal.objects.filter(pk=goal_pk, version=expected_version).update(version=F("version") + 1)
+    if not claimed:
+        current = Goal.objects.select_related("category", "achievement", "updated_by").filter(pk=goal_pk)
+        raise StaleGoalError(current.first())
+
+
+def versions_unchanged(expected: dict[int, int]) -> bool:
+    """Lock the goals {pk: version read} and tell whether each still has that version (bulk writers,
+    which then write version + 1: the same compare-and-set for many rows in one query)."""
+    if not expected:
+        return True
+    locked = Goal.objects.select_for_update().filter(pk__in=expected).values_list("pk", "version")
+    return dict(locked) == expected
+
+
+def save_goal_as_admin(goal, *, by, expected_version: int):
+    """The admin's change form (or a revert from its history): every field as the form set it, saved
+    only over the version the form was opened on, like the department's pages."""
+    with transaction.atomic():
+        Sheet.objects.select_for_update().get(pk=goal.sheet_id)  # the lock order of every transition
+        _claim_version(goal.pk, expected_version)
+        goal.version = expected_version + 1
+        goal.updated_by = by
+        _mark_history(goal, by)
+        goal.save()
+
+
+def claim_imported_goal(goal, *, by):
+    """A row of the admin's flat import, over the version read with the row; the library saves it next."""
+    _claim_version(goal.pk, goal.version)
+    goal.version += 1
+    if by is not None:
+        goal.updated_by = by
+
+
+def version_past_stored_on_raw_save(sender, instance, raw=False, **kwargs):
+    """loaddata (a fixture loaded again over goals people have changed) saves raw, with the fixture's
+    version or the default 1: the stored row's version is moved on instead of back, so a form opened
+    before the load is refused rather than accepted over it."""
+    if raw and instance.pk is not None:
+        stored = Goal.objects.filter(pk=instance.pk).values_list("version", flat=True).first()
+        if stored is not None:
+            instance.version = stored + 1
+
+
 def _save_if_unchanged(goal, *, by, expected_version: int, values: dict, locked_reason):
     if not goal.department.is_edited_by(by):
         raise WorkflowError("目標を編集できるのは、この部署の入力担当だけです。")
@@ -397,11 +447,7 @@ def _save_if_unchanged(goal, *, by, expected_version: int, values: dict, locked_
         _, report = _lock(goal.sheet_id, goal.department_id)
         if reason := locked_reason(report):
             raise WorkflowError(reason)
-        # The compare-and-set: only the version the form was opened on may be replaced.
-        claimed = Goal.objects.filter(pk=goal.pk, version=expected_version).update(version=F("version") + 1)
-        if not claimed:
-            current = Goal.objects.select_related("category", "achievement", "updated_by").filter(pk=goal.pk)
-            raise StaleGoalError(current.first())
+        _claim_version(goal.pk, expected_version)
         for name, value in values.items():
             setattr(goal, name, value)
         goal.version = expected_version + 1

@@ -10,11 +10,12 @@ own password when the directory cannot be reached.
 import ldap
 from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
 from django.core.exceptions import ValidationError
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 from django_auth_ldap.config import ActiveDirectoryGroupType, GroupOfNamesType, LDAPSearch
+
+from kojo_shishin.sign_in import SignInForm as LengthCheckedSignInForm
 
 from .env import env_bool, env_int, env_str
 
@@ -101,7 +102,7 @@ def _note_unreachable(sender, context, user, request, exception, **kwargs):
 ldap_error.connect(_note_unreachable, dispatch_uid="kojo_directory_unreachable")
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(LengthCheckedSignInForm):
     """The login form; says so when the directory could not be reached instead of "wrong password"."""
 
     def get_invalid_login_error(self):

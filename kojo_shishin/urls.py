@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from kojo_shishin import views
+from kojo_shishin.sign_in import AdminSignInForm
 
 admin.site.site_header = "向上指針取組シート 管理"
 admin.site.site_title = "向上指針 管理"
 admin.site.index_title = "管理メニュー"
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

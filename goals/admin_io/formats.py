@@ -1,13 +1,18 @@
 """Flat import/export in the admin (django-import-export): formats and the admin base class.
 
-- CSV is written with a UTF-8 byte order mark, without which Japanese Excel
-  reads UTF-8 as Shift_JIS and shows garbage; it is read in UTF-8 with or
-  without the mark, or in CP932 (what Japanese Excel's plain 「CSV」 saves).
+- CSV carries a UTF-8 byte order mark, without which Japanese Excel reads
+  UTF-8 as Shift_JIS and shows garbage; it is read in UTF-8 with or without the
+  mark, or in CP932 (what Japanese Excel's plain 「CSV」 saves). Excel opens it
+  with a double click and evaluates a cell that starts like a formula
+  (=HYPERLINK(…), +cmd|…, -2+3, @SUM(…)): such a cell goes out behind an
+  apostrophe (goals.lib.text.spreadsheet_text) and the apostrophe is taken off
+  again when the file is imported, so our own export reads back exactly as stored.
 - XLSX is checked like an uploaded 取組シート (size, encryption, zip bomb) and
   read through the same bounded reader (goals/imports/grid.py), and written like
   the sheet export (goals/sheet/workbook.py) writes text: a goal beginning with
   「=」 must not become a formula in someone's Excel.
-- JSON as the library writes it.
+- JSON as the library writes it, text exactly as stored: no spreadsheet program
+  evaluates JSON, and an escape there would only change the data for the programs that read it.
 """
 
 from io import BytesIO
@@ -21,7 +26,14 @@ from import_export.forms import ImportForm
 
 from goals.imports.grid import CSV, GridError, decode_csv, open_workbook
 from goals.imports.safety import NOT_A_WORKBOOK, WorkbookRejected, check_workbook_bytes, megabytes
-from goals.lib.text import FORMULA_PREFIXES, xml_safe
+from goals.lib.text import FORMULA_PREFIXES, from_spreadsheet_text, spreadsheet_text, xml_safe
+
+
+def _texts_mapped(dataset, change):
+    mapped = tablib.Dataset(headers=dataset.headers, title=dataset.title)
+    for row in dataset:
+        mapped.append([change(value) if isinstance(value, str) else value for value in row])
+    return mapped
 
 
 class CSVWithBOM(base_formats.CSV):
@@ -38,10 +50,10 @@ class CSVWithBOM(base_formats.CSV):
                 in_stream = decode_csv(in_stream)
             except GridError as error:
                 raise WorkbookRejected(str(error)) from None
-        return super().create_dataset(in_stream, **kwargs)
+        return _texts_mapped(super().create_dataset(in_stream, **kwargs), from_spreadsheet_text)
 
     def export_data(self, dataset, **kwargs):
-        return "\ufeff" + super().export_data(dataset, **kwargs)
+        return "\ufeff" + super().export_data(_texts_mapped(dataset, spreadsheet_text), **kwargs)
 
 
 class CheckedXLSX(base_formats.XLSX):

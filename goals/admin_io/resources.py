@@ -12,8 +12,10 @@ from import_export.widgets import CharWidget, ForeignKeyWidget, IntegerWidget
 
 from departments.models import Department, Ward
 from departments.resources import WARD_COLUMN
+from goals import workflow
 from goals.imports.reader import cell_text
 from goals.lib.cells import number_key
+from goals.lib.text import plain
 from goals.lib.wareki import fiscal_year_label
 from goals.models import (
     FIRST_FISCAL_YEAR,
@@ -39,6 +41,13 @@ class _InRowWard(ForeignKeyWidget):
         return self.model.objects.filter(**{self.ward_lookup: (row or {}).get(WARD_COLUMN)})
 
 
+class PlainTextWidget(CharWidget):
+    """Text as a form takes it: control and bidirectional formatting characters dropped (goals.lib.text)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return plain(super().clean(value, row, **kwargs) or "")
+
+
 class GoalResource(resources.ModelResource):
     ward = fields.Field(attribute="sheet__ward__name", column_name=WARD_COLUMN, readonly=True)
     sheet = fields.Field(
@@ -48,13 +57,13 @@ class GoalResource(resources.ModelResource):
         attribute="department", column_name="部署名", widget=_InRowWard(Department, "name", "ward__name")
     )
     # Blank cells read from XLSX arrive as None: text columns store "" and the order 0.
-    number = fields.Field(attribute="number", column_name="番号", widget=CharWidget())
+    number = fields.Field(attribute="number", column_name="番号", widget=PlainTextWidget())
     order = fields.Field(attribute="order", column_name="表示順", widget=IntegerWidget(), default=0)
     category = fields.Field(
         attribute="category", column_name="区分", widget=ForeignKeyWidget(Category, "name")
     )
-    text = fields.Field(attribute="text", column_name="目標及び具体的な取組内容", widget=CharWidget())
-    result = fields.Field(attribute="result", column_name="実施結果", widget=CharWidget())
+    text = fields.Field(attribute="text", column_name="目標及び具体的な取組内容", widget=PlainTextWidget())
+    result = fields.Field(attribute="result", column_name="実施結果", widget=PlainTextWidget())
     achievement = fields.Field(
         attribute="achievement", column_name="達成度", widget=ForeignKeyWidget(AchievementLevel, "number")
     )
@@ -93,8 +102,10 @@ class GoalResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
         if instance.pk:
-            instance.version += 1  # an editor holding the old version must not overwrite this import
-        if kwargs.get("user") is not None:
+            # Over the version read with the row, and on to the next: an editor's save in between is
+            # not overwritten (the import stops), and an editor holding the old version is refused.
+            workflow.claim_imported_goal(instance, by=kwargs.get("user"))
+        elif kwargs.get("user") is not None:
             instance.updated_by = kwargs["user"]
 
 

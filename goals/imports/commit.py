@@ -11,11 +11,16 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments.models import Department
+from goals import workflow
 from goals.imports.plan import CHANGE, CREATE, UNCHANGED, ImportPlan, build_plan
 from goals.imports.reader import ParsedSheet, Problem
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy, Sheet
 
 CHANGE_REASON = "取組シートの読み込み"
+STALE = (
+    "確認画面を表示した後に、取組シートの内容が変わりました。何も書き込んでいません。"
+    "新しい内容で確認し直してください。"
+)
 
 
 class ImportRefused(Exception):
@@ -60,10 +65,7 @@ def commit_import(
         if plan.problems:
             raise ImportRefused("問題があるため、読み込みませんでした。", plan.problems)
         if expected_digest is not None and plan.digest != expected_digest:
-            raise StalePlan(
-                "確認画面を表示した後に、取組シートの内容が変わりました。何も書き込んでいません。"
-                "新しい内容で確認し直してください。"
-            )
+            raise StalePlan(STALE)
         if plan.has_missing and not create_missing:
             raise MissingNotConfirmed(_missing_message(plan))
         if plan.confirmations and confirmed is False:
@@ -118,6 +120,10 @@ def _apply(plan: ImportPlan, by) -> None:
                 changed.append(goal)
             else:
                 created.append(goal)
+    # The optimistic lock every write path shares: the rows must still hold the versions the plan read
+    # (each write below moves them on), whatever wrote in between.
+    if not workflow.versions_unchanged({goal.pk: goal.version - 1 for goal in changed}):
+        raise StalePlan(STALE)
     # Bulk writes skip Goal.save() and its same-ward check: every department here is plan.ward's.
     bulk_create_with_history(created, Goal, default_user=by, default_change_reason=CHANGE_REASON)
     bulk_update_with_history(

@@ -10,6 +10,10 @@ import datetime
 import re
 import unicodedata
 
+# Bounds of what a sheet can be about: 平成元年度 to a distant but sane future.
+FIRST_FISCAL_YEAR = 1989
+LAST_FISCAL_YEAR = 2100
+
 CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # (name, first day of the era), newest first.
@@ -26,11 +30,17 @@ def _year_in_era(year: int, era_start: datetime.date) -> str:
 
 
 def fiscal_year_label(fiscal_year: int) -> str:
-    """2025 → 令和7年度; 2019 → 令和元年度; 2018 → 平成30年度."""
+    """2025 → 令和7年度; 2019 → 令和元年度; 2018 → 平成30年度; before 昭和, 1900年度.
+
+    A label is for display and never raises: whatever a database row or its
+    history holds, the page that shows it must still open.
+    """
+    if not isinstance(fiscal_year, int):
+        return f"{fiscal_year}年度"
     for name, start in ERAS:
         if fiscal_year >= start.year:
             return f"{name}{_year_in_era(fiscal_year, start)}年度"
-    raise ValueError(f"{fiscal_year}年度は和暦で表せません。")
+    return f"{fiscal_year}年度"
 
 
 def fiscal_year_of(day: datetime.date) -> int:
@@ -39,11 +49,36 @@ def fiscal_year_of(day: datetime.date) -> int:
 
 
 def date_label(day: datetime.date) -> str:
-    """2026-11-24 → 令和8年11月24日."""
+    """2026-11-24 → 令和8年11月24日; a day before 昭和 in the Western calendar (西暦1867年12月31日).
+
+    Never raises (see fiscal_year_label): anything that is not a date is shown as it is.
+    """
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    if not isinstance(day, datetime.date):
+        return "" if day is None else str(day)
     for name, start in ERAS:
         if day >= start:
             return f"{name}{_year_in_era(day.year, start)}年{day.month}月{day.day}日"
-    raise ValueError(f"{day.isoformat()} は和暦で表せません。")
+    return f"西暦{day.year}年{day.month}月{day.day}日"
+
+
+def in_zone(moment: datetime.datetime, tz: datetime.tzinfo | None) -> datetime.datetime:
+    """The moment in tz; one tz cannot reach (9999-12-31 23:00 UTC in Tokyo) as it is stored."""
+    if tz is None or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(tz)
+    except (OverflowError, ValueError):
+        return moment
+
+
+def datetime_label(moment: datetime.datetime, tz: datetime.tzinfo | None = None) -> str:
+    """2026-11-24 09:05 → 令和8年11月24日 09:05, in tz."""
+    if not isinstance(moment, datetime.datetime):
+        return date_label(moment)
+    moment = in_zone(moment, tz)
+    return f"{date_label(moment.date())} {moment:%H:%M}"
 
 
 _LABEL = re.compile(r"^(令和|平成|昭和)(元|\d{1,2})年度?$")

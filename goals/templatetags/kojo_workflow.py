@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 
 from goals.lib.people import display_name
-from goals.lib.wareki import date_label
+from goals.lib.wareki import date_label, datetime_label, in_zone
 
 register = template.Library()
 
@@ -12,7 +12,7 @@ def wareki_date(value):
     if not value:
         return ""
     if hasattr(value, "hour"):
-        value = timezone.localtime(value).date()
+        value = in_zone(value, timezone.get_current_timezone()).date()
     return date_label(value)
 
 
@@ -20,8 +20,7 @@ def wareki_date(value):
 def wareki_datetime(value):
     if not value:
         return ""
-    local = timezone.localtime(value)
-    return f"{date_label(local.date())} {local:%H:%M}"
+    return datetime_label(value, timezone.get_current_timezone())
 
 
 @register.filter

@@ -126,7 +126,9 @@ def board_deadline(request, ward, year):
         workflow.set_results_deadline(sheet, by=request.user, deadline=data["results_deadline"])
         return "実施結果の提出期限を保存しました。"
 
-    return _sheet_action(request, ward, year, DeadlineForm, "deadline_form", set_deadline)
+    return _sheet_action(
+        request, ward, year, DeadlineForm, "deadline_form", set_deadline, lambda sheet: "results_deadline"
+    )
 
 
 def _back_filtered(sheet, post):

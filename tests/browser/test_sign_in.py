@@ -20,7 +20,7 @@ def test_wrong_password_shows_an_error_that_is_audited(page, audit, editor):
     page.get_by_label("ユーザー名").fill(editor.username)
     page.get_by_label("パスワード").fill("wrong-password")
     page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("alert")).to_contain_text("正しいユーザー名とパスワードを入力してください")
+    expect(page.get_by_role("alert")).to_contain_text("ユーザー名またはパスワードが違います")
     audit(page, "ログイン（パスワード誤り）")
 
 

@@ -5,15 +5,20 @@ from django.utils import timezone
 
 from goals.lib.wareki import date_label
 from goals.mail.reminders import send_due_reminders
+from goals.models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 
 
 def _date(text: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         raise CommandError(
             f"日付「{text}」を読めません。YYYY-MM-DD の形で指定してください（例：2026-04-23）。"
         ) from None
+    first, last = datetime.date(FIRST_FISCAL_YEAR, 4, 1), datetime.date(LAST_FISCAL_YEAR + 2, 3, 31)
+    if not first <= day <= last:
+        raise CommandError(f"日付「{text}」は扱えません。{first}から{last}までの日付で指定してください。")
+    return day
 
 
 class Command(BaseCommand):
