@@ -1,16 +1,31 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin as _SimpleHistoryAdmin
 
 from goals import workflow
-from goals.admin_history import SimpleHistoryAdmin
 from goals.admin_io.formats import FlatImportExportAdmin
 from goals.admin_io.resources import GoalResource
 from goals.lib.wareki import datetime_label
 from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
+
+
+# django-simple-history's URL pattern takes any text as the version id, and its lookup then fails with
+# a ValueError (500) on /admin/goals/goal/1/history/abc/: such ids answer 404 instead.
+class SimpleHistoryAdmin(_SimpleHistoryAdmin):
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not str(version_id).isdecimal():
+            raise Http404("この変更履歴はありません。")
+        try:
+            self.model._meta.pk.to_python(object_id)
+        except (ValidationError, ValueError, TypeError):
+            raise Http404("この変更履歴はありません。") from None
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Category)

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from departments.models import CityStaff, Ward
 from goals import access, workflow
-from goals.city import city_board
 from goals.models import DepartmentReport, Goal, Sheet
+from goals.overview.city import city_board
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.workflow import WorkflowError
 

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from departments.models import Department, Membership
-from goals import opendata, workflow
+from goals import workflow
 from goals.models import Category, DepartmentReport, Goal, Sheet
+from goals.sheet import opendata
 
 from .publication_helpers import city_ward, hand_everything_in, published, reviewer_of
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from goals.carry_forward import carry_into_next_year
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
-from goals.years import department_years
+from goals.overview.years import department_years
 
 from .publication_helpers import hand_everything_in
 

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import access, workflow
-from goals.board import UNSUBMITTED, board, filter_choices, filtered, status_counts
 from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, SelectedReportsForm, StatusFilterForm
 from goals.history import sheet_history
 from goals.models import DepartmentReport, Sheet
+from goals.overview.board import UNSUBMITTED, board, filter_choices, filtered, status_counts
 from goals.workflow import WorkflowError
 
 

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from goals import access
-from goals.board import board, status_counts
-from goals.city import city_board, city_years
 from goals.lib.wareki import fiscal_year_label
 from goals.models import Sheet
+from goals.overview.board import board, status_counts
+from goals.overview.city import city_board, city_years
 
 
 @require_safe

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from departments.models import Membership, Ward
 from goals.access import staff_cities
 from goals.models import DepartmentReport, Sheet
-from goals.tasks import tasks_for, working_sheet
+from goals.overview.tasks import tasks_for, working_sheet
 
 
 @dataclass

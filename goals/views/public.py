@@ -19,7 +19,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from departments.models import City
-from goals import access, opendata
+from goals import access
+from goals.sheet import opendata
 from goals.sheet.layout import build_layout
 from goals.sheet.pdf_helper import PdfHelperFailed, render_pdf
 from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from goals import access
-from goals.years import CHART_WIDTH, ROW_HEIGHT, department_years
+from goals.overview.years import CHART_WIDTH, ROW_HEIGHT, department_years
 
 
 @require_safe
