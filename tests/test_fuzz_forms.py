@@ -28,18 +28,25 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from departments import forms as staff_forms
 from departments.models import Department, Membership
 from goals import forms as goal_forms
 from goals.admin import GoalAdminForm
 from goals.imports.forms import ImportConfirmForm, ImportUploadForm
-from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ServicePolicy
+from goals.models import AchievementLevel, Category, DepartmentReport, Goal, GoalComment, ServicePolicy
+from goals.views.publication import PublicationForm
 from tests.bad_workbooks import small_workbook
 from tests.test_permissions import (
     BOARD,
+    COMMENT,
+    EDITOR_MEMBERSHIP,
+    EDITOR_PERSON,
     GOAL,
     NONE,
     REPORT,
+    STAFF_TOKEN,
     TOKEN,
+    WARD,
     _set_state,
     database_dump,
 )
@@ -69,6 +76,20 @@ POST_URLS = {
     "goals:board_reopen": (BOARD, _fields(goal_forms.ReopenForm)),
     "goals:board_deadline": (BOARD, _fields(goal_forms.DeadlineForm)),
     "goals:carry_forward": (BOARD, []),
+    "goals:report_approve": (REPORT, []),
+    "goals:report_send_back": (REPORT, [f"send_back-{name}" for name in _fields(goal_forms.ReturnForm)]),
+    "goals:board_selected": (BOARD, [*_fields(goal_forms.SelectedReportsForm), "status"]),
+    "goals:goal_comment": (GOAL, _fields(goal_forms.CommentForm)),
+    "goals:comment_resolve": (COMMENT, _fields(goal_forms.ResolveForm)),
+    "goals:publish": (BOARD, _fields(PublicationForm)),
+    "goals:unpublish": (BOARD, _fields(PublicationForm)),
+    "staff:roster": (WARD, _fields(staff_forms.RosterUploadForm)),
+    "staff:roster_commit": (STAFF_TOKEN, []),
+    "staff:roster_cancel": (STAFF_TOKEN, []),
+    "staff:membership_add": (WARD, _fields(staff_forms.AddMembershipForm)),
+    "staff:membership_end": (EDITOR_MEMBERSHIP, _fields(staff_forms.EndMembershipForm)),
+    "staff:membership_move": (EDITOR_MEMBERSHIP, _fields(staff_forms.MoveMembershipForm)),
+    "staff:setup_mail": (EDITOR_PERSON, []),
     "goals:import_upload": (NONE, _fields(ImportUploadForm)),
     "goals:import_confirm": (TOKEN, _fields(ImportConfirmForm)),
     "goals:import_cancel": (TOKEN, []),
@@ -88,6 +109,8 @@ POST_URLS = {
         ["ward", "name", "order", "retired_on"],
     ),
 }
+
+FILE_FIELDS = {"file", "roster"}
 
 SPECIAL = [
     "",
@@ -169,16 +192,18 @@ def fuzz_dump():
 
 
 @pytest.fixture
-def clients(editor, other_editor, reviewer, other_ward_reviewer, outsider, superuser):
+def clients(editor, other_editor, reviewer, approver, other_ward_reviewer, outsider, superuser, city_staff):
     """One signed-in client per persona, shared by the examples of a test (sign-in once, not per post)."""
     users = {
         "anonymous": None,
         "editor": editor,
         "other_editor": other_editor,
         "reviewer": reviewer,
+        "approver": approver,
         "other_ward_reviewer": other_ward_reviewer,
         "outsider": outsider,
         "superuser": superuser,
+        "city_staff": city_staff,
     }
     clients = {}
     for persona, user in users.items():
@@ -197,10 +222,14 @@ def _refused(response) -> bool:
 def _world(seed):
     report = DepartmentReport.objects.get(sheet=seed, department__name="区民課")
     goal = Goal.objects.filter(sheet=seed, department=report.department).order_by("order", "pk").first()
+    comment = GoalComment.objects.filter(goal=goal).first() or GoalComment.objects.create(
+        goal=goal, author=None, text="根拠は？"
+    )
     return {
         "sheet": seed,
         "report": report,
         "goal": goal,
+        "comment": comment,
         "level": AchievementLevel.objects.get(number=2),
         "category": Category.objects.order_by("pk").first(),
     }
@@ -223,7 +252,7 @@ def test_random_posts_never_fail_and_a_refusal_changes_nothing(clients, seed, na
         world = _world(seed)
         post = {}
         for field in fields:
-            value = data.draw(_file() if field == "file" else _value(world), label=field)
+            value = data.draw(_file() if field in FILE_FIELDS else _value(world), label=field)
             if value is not None:
                 post[field] = value
         extra = data.draw(st.none() | st.tuples(TEXT.filter(bool), TEXT), label="a field no form reads")
