@@ -15,7 +15,7 @@ import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from goals.imports.grid import XLSM, XLSX
+from goals.imports.grid import XLSM, XLSX, GridError, decode_csv
 from goals.imports.safety import ZIP_MAGIC, WorkbookRejected, check_upload_size, check_workbook_bytes
 
 # The columns, in the order the export writes them. 職員番号 is accepted for ユーザー名.
@@ -95,14 +95,12 @@ def parse_date(value) -> datetime.date:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterRejected(
-        "ファイルの文字コードを読み取れません。CSV は UTF-8 または Shift_JIS（CP932）で保存してください。"
-    )
+    try:
+        return decode_csv(data)
+    except GridError:
+        raise RosterRejected(
+            "ファイルの文字コードを読み取れません。CSV は UTF-8 または Shift_JIS（CP932）で保存してください。"
+        ) from None
 
 
 def _table(data: bytes) -> list[list]:
