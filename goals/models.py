@@ -363,6 +363,10 @@ class DepartmentReport(models.Model):
     )
     status = models.CharField("状況", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     return_reason = models.TextField("差戻しの理由", blank=True, max_length=RESULT_TEXT_MAX)
+    # The goals the last 差戻し is about (chosen on the return form); cleared by the next 提出.
+    return_goals = models.ManyToManyField(
+        "Goal", blank=True, related_name="+", verbose_name="差戻しの対象の目標"
+    )
     status_changed_at = models.DateTimeField("状況の更新日時", null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -556,3 +560,49 @@ class GoalComment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.parent_id is None and self.resolved_at is None
+
+
+class MailSetting(models.Model):
+    """How a person wants the notices they may batch: one mail each (都度) or a daily digest."""
+
+    class Delivery(models.TextChoices):
+        EACH = "each", "都度（1件ごとにメール）"
+        DAILY = "daily", "1日1回まとめて"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_setting", verbose_name="職員"
+    )
+    delivery = models.CharField("通知メールの受け取り方", max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "通知メールの設定"
+        verbose_name_plural = "通知メールの設定"
+
+    def __str__(self):
+        return f"{self.user} {self.get_delivery_display()}"
+
+
+DIGEST_LINE_MAX = 300
+
+
+class DigestItem(models.Model):
+    """A notice held for a person's daily digest. `sent_at` is set in the transaction that sends the
+    digest, so an item is listed in exactly one digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items", verbose_name="宛先"
+    )
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+", verbose_name="区")
+    line = models.CharField("内容", max_length=DIGEST_LINE_MAX)
+    url = models.CharField("リンク", max_length=500)
+    created_at = models.DateTimeField("受付日時", default=timezone.now)
+    sent_at = models.DateTimeField("まとめて送信した日時", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "まとめて送る通知"
+        verbose_name_plural = "まとめて送る通知"
+        ordering = ["user", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.line[:30]}"

@@ -186,6 +186,8 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhos
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 # The section that signs the app's mail after the ward's office name (幸区役所 総務課).
 KOJO_MAIL_SENDER_SECTION = env_str("DJANGO_MAIL_SENDER_SECTION", "総務課")
+# The daily reminder run reminds a department's 承認者 of a report waiting this many days in 承認待ち.
+KOJO_APPROVAL_REMINDER_DAYS = env_int("DJANGO_APPROVAL_REMINDER_DAYS", 3)
 
 # Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -83,8 +83,9 @@ def test_goal_history_queries_are_constant(client, seed, scale, make_member, dja
         assert client.get(reverse("goals:goal", args=[goal.pk])).status_code == 200
 
 
-EDITOR_TASKS_QUERIES = 6 + SESSION_RENEWAL
-REVIEWER_TASKS_QUERIES = 7 + SESSION_RENEWAL  # + the reviewed wards' status counts
+# + the open threads with their last writer, + those writers' memberships (unanswered comments)
+EDITOR_TASKS_QUERIES = 8 + SESSION_RENEWAL
+REVIEWER_TASKS_QUERIES = 9 + SESSION_RENEWAL  # + the reviewed wards' status counts
 FILTERED_BOARD_QUERIES = BOARD_QUERIES
 
 
@@ -96,12 +97,50 @@ def test_task_list_queries_are_constant(client, seed, scale, make_member, django
     Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
     for department in sheet.ward.departments.all()[:scale]:
         Membership.objects.get_or_create(user=editor, department=department)
+    _unanswered_threads(sheet, scale, editor, reviewer)
     client.force_login(editor)
     with django_assert_num_queries(EDITOR_TASKS_QUERIES):
-        assert client.get(reverse("goals:tasks")).status_code == 200
+        page = client.get(reverse("goals:tasks")).content.decode()
+    assert page.count("未回答のコメントに返信する") == scale
     client.force_login(reviewer)
     with django_assert_num_queries(REVIEWER_TASKS_QUERIES):
-        assert client.get(reverse("goals:tasks")).status_code == 200
+        page = client.get(reverse("goals:tasks")).content.decode()
+    assert page.count("未回答のコメントに返信する") == scale
+
+
+def _unanswered_threads(sheet, scale, editor, reviewer):
+    """`scale` threads waiting for the editor (総務課 asked) and `scale` waiting for 総務課 (the
+    editor asked), on goals of the editor's departments."""
+    departments = Membership.objects.filter(user=editor).values("department_id")
+    goals = list(Goal.objects.filter(sheet=sheet, department_id__in=departments)[: 2 * scale])
+    for n, goal in enumerate(goals[:scale]):
+        workflow.add_comment(goal, by=reviewer, text=f"質問{n}")
+    for n, goal in enumerate(goals[scale : 2 * scale]):
+        thread = workflow.add_comment(goal, by=reviewer, text=f"確認{n}")
+        workflow.add_comment(goal, by=editor, text=f"回答と追加の質問{n}", parent=thread)
+    assert len(goals) == 2 * scale
+
+
+# The chooser (several memberships): memberships, their wards' sheets, their departments' reports, the
+# cities they serve, "has a membership", then the task list's own queries.
+LANDING_QUERIES = 4 + 1 + EDITOR_TASKS_QUERIES
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_landing_with_tasks_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
+    """The landing of a person in `scale` + 1 departments: where each membership leads comes from one
+    query for the wards' sheets and one for the departments' reports, not one per membership; the
+    tasks below it as on the task list."""
+    sheet, _report, editor, reviewer = _world(scale, make_member)
+    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
+    for department in sheet.ward.departments.all()[:scale]:
+        Membership.objects.get_or_create(user=editor, department=department)
+    _unanswered_threads(sheet, scale, editor, reviewer)
+    client.force_login(editor)
+    with django_assert_num_queries(LANDING_QUERIES):
+        page = client.get(reverse("goals:home"))
+    assert page.status_code == 200
+    assert page.content.decode().count("未回答のコメントに返信する") == scale
 
 
 @pytest.mark.parametrize("scale", [1, 10])
@@ -123,3 +162,25 @@ def test_board_with_filters_and_steps_queries_are_constant(
     url = reverse("goals:board", args=[sheet.ward.name, sheet.fiscal_year])
     with django_assert_num_queries(FILTERED_BOARD_QUERIES):
         assert client.get(url + "?status=unsubmitted&status=submitted").status_code == 200
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_board_after_a_selection_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """The board shown after 確認済みにする on `scale` chosen departments (and refusals for the others
+    chosen): the done and refused names travel in the messages (no query), the filter in the
+    address; the board costs what it costs without a selection."""
+    sheet, report, editor, reviewer = _world(scale, make_member)
+    chosen = list(sheet.reports.order_by("pk")[: 2 * scale])
+    DepartmentReport.objects.filter(pk__in=[r.pk for r in chosen[:scale]]).update(
+        status=DepartmentReport.Status.SUBMITTED
+    )
+    client.force_login(reviewer)
+    url = reverse("goals:board_selected", args=[sheet.ward.name, sheet.fiscal_year])
+    response = client.post(url, {"reports": [r.pk for r in chosen], "action": "confirm", "status": "submitted"})
+    assert response.status_code == 302
+    with django_assert_num_queries(FILTERED_BOARD_QUERIES):
+        page = client.get(response["Location"]).content.decode()
+    assert f"{scale}部署を確認済みにしました" in page
+    assert page.count("提出されていないため、確認できません。") == len(chosen) - scale

@@ -4,9 +4,11 @@ import datetime
 from dataclasses import dataclass
 
 import holidays
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from goals.mail.notifications import send_reminder
+from goals.mail.notifications import send_approval_reminder, send_reminder
 from goals.models import DepartmentReport, ReminderLog, Sheet
 
 BEFORE_DEADLINE = (7, 1)  # days before the deadline that get a reminder
@@ -54,6 +56,38 @@ def send_due_reminders(today: datetime.date) -> tuple[list[Sent], list[Departmen
             with transaction.atomic():
                 log = ReminderLog.objects.create(report=report, date=today)
                 recipients = send_reminder(report, today)
+                log.recipients = ", ".join(recipients)
+                log.save(update_fields=["recipients"])
+        except IntegrityError:
+            skipped.append(report)
+            continue
+        sent.append(Sent(report, recipients))
+    return sent, skipped
+
+
+def send_due_approval_reminders(today: datetime.date, days: int | None = None):
+    """Remind the approvers of every report waiting in 承認待ち for `days` days or more (the setting
+    KOJO_APPROVAL_REMINDER_DAYS), on working days, at most once a day per report like the editors'."""
+    days = settings.KOJO_APPROVAL_REMINDER_DAYS if days is None else days
+    if not is_working_day(today):
+        return [], []
+    waiting = (
+        DepartmentReport.objects.filter(
+            sheet__phase=Sheet.Phase.IN_PROGRESS,
+            status=DepartmentReport.Status.AWAITING_APPROVAL,
+            submitted_at__isnull=False,
+        )
+        .select_related("sheet__ward", "department", "submitted_by")
+        .order_by("sheet__ward__name", "department__order")
+    )
+    sent, skipped = [], []
+    for report in waiting:
+        if (today - timezone.localtime(report.submitted_at).date()).days < days:
+            continue
+        try:
+            with transaction.atomic():
+                log = ReminderLog.objects.create(report=report, date=today)
+                recipients = send_approval_reminder(report, today)
                 log.recipients = ", ".join(recipients)
                 log.save(update_fields=["recipients"])
         except IntegrityError:

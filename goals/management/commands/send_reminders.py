@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from goals.lib.wareki import date_label
-from goals.mail.reminders import send_due_reminders
+from goals.mail.reminders import send_due_approval_reminders, send_due_reminders
 from goals.models import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 
 
@@ -24,7 +24,9 @@ def _date(text: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "実施結果を提出していない部署の入力担当に、提出期限の7日前・1日前と、期限後の平日（土日祝・年末年始を除く）"
-        "に催促メールを送ります。同じ日に同じ部署へ二度は送りません。毎日 cron で実行してください。"
+        "に催促メールを送ります。承認待ちのまま一定の日数（DJANGO_APPROVAL_REMINDER_DAYS、既定3日）が過ぎた"
+        "部署の承認者にも、平日に承認のお願いを送ります。同じ日に同じ部署へ二度は送りません。"
+        "毎日 cron で実行してください。"
     )
 
     def add_arguments(self, parser):
@@ -43,5 +45,15 @@ class Command(BaseCommand):
             )
         for report in skipped:
             self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}")
-        if not sent and not skipped:
+        approvals, approvals_skipped = send_due_approval_reminders(today)
+        for item in approvals:
+            report = item.report
+            to = "、".join(item.recipients) or "（メールアドレスのある承認者がいません）"
+            self.stdout.write(
+                f"承認のお願い：{report.sheet.ward} {report.sheet.fiscal_year_label} {report.department}"
+                f"（承認待ち）→ {to}"
+            )
+        for report in approvals_skipped:
+            self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}（承認待ち）")
+        if not (sent or skipped or approvals or approvals_skipped):
             self.stdout.write("本日送る催促メールはありません。")
