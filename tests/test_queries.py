@@ -93,11 +93,7 @@ FILTERED_BOARD_QUERIES = BOARD_QUERIES
 def test_task_list_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
     """Tasks across memberships and sheets: memberships, the wards' sheets, the reached reports with
     their goal counts, the reviewed wards' status counts; nothing per sheet, report or goal."""
-    sheet, _report, editor, reviewer = _world(scale, make_member)
-    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
-    for department in sheet.ward.departments.all()[:scale]:
-        Membership.objects.get_or_create(user=editor, department=department)
-    _unanswered_threads(sheet, scale, editor, reviewer)
+    editor, reviewer = _busy_editor(scale, make_member)
     client.force_login(editor)
     with django_assert_num_queries(EDITOR_TASKS_QUERIES):
         page = client.get(reverse("goals:tasks")).content.decode()
@@ -106,6 +102,16 @@ def test_task_list_queries_are_constant(client, seed, scale, make_member, django
     with django_assert_num_queries(REVIEWER_TASKS_QUERIES):
         page = client.get(reverse("goals:tasks")).content.decode()
     assert page.count("未回答のコメントに返信する") == scale
+
+
+def _busy_editor(scale, make_member):
+    """An editor of `scale` + 1 departments, with next year's sheet in 計画 and unanswered threads."""
+    sheet, _report, editor, reviewer = _world(scale, make_member)
+    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
+    for department in sheet.ward.departments.all()[:scale]:
+        Membership.objects.get_or_create(user=editor, department=department)
+    _unanswered_threads(sheet, scale, editor, reviewer)
+    return editor, reviewer
 
 
 def _unanswered_threads(sheet, scale, editor, reviewer):
@@ -131,11 +137,7 @@ def test_landing_with_tasks_queries_are_constant(client, seed, scale, make_membe
     """The landing of a person in `scale` + 1 departments: where each membership leads comes from one
     query for the wards' sheets and one for the departments' reports, not one per membership; the
     tasks below it as on the task list."""
-    sheet, _report, editor, reviewer = _world(scale, make_member)
-    Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
-    for department in sheet.ward.departments.all()[:scale]:
-        Membership.objects.get_or_create(user=editor, department=department)
-    _unanswered_threads(sheet, scale, editor, reviewer)
+    editor, _reviewer = _busy_editor(scale, make_member)
     client.force_login(editor)
     with django_assert_num_queries(LANDING_QUERIES):
         page = client.get(reverse("goals:home"))
@@ -171,14 +173,16 @@ def test_board_after_a_selection_queries_are_constant(
     """The board shown after 確認済みにする on `scale` chosen departments (and refusals for the others
     chosen): the done and refused names travel in the messages (no query), the filter in the
     address; the board costs what it costs without a selection."""
-    sheet, report, editor, reviewer = _world(scale, make_member)
+    sheet, _report, _editor, reviewer = _world(scale, make_member)
     chosen = list(sheet.reports.order_by("pk")[: 2 * scale])
     DepartmentReport.objects.filter(pk__in=[r.pk for r in chosen[:scale]]).update(
         status=DepartmentReport.Status.SUBMITTED
     )
     client.force_login(reviewer)
     url = reverse("goals:board_selected", args=[sheet.ward.name, sheet.fiscal_year])
-    response = client.post(url, {"reports": [r.pk for r in chosen], "action": "confirm", "status": "submitted"})
+    response = client.post(
+        url, {"reports": [r.pk for r in chosen], "action": "confirm", "status": "submitted"}
+    )
     assert response.status_code == 302
     with django_assert_num_queries(FILTERED_BOARD_QUERIES):
         page = client.get(response["Location"]).content.decode()

@@ -49,13 +49,18 @@ def send_due_reminders(today: datetime.date) -> tuple[list[Sent], list[Departmen
         .select_related("sheet__ward", "department")
         .order_by("sheet__ward__name", "department__order")
     )
+    return _send_logged(reports, today, send_reminder)
+
+
+def _send_logged(reports, today, send) -> tuple[list[Sent], list[DepartmentReport]]:
+    """Send to each report once today: a report already logged today is returned as skipped."""
     sent, skipped = [], []
     for report in reports:
         try:
             # The log row and the mail stand or fall together: a failed send is retried by the next run.
             with transaction.atomic():
                 log = ReminderLog.objects.create(report=report, date=today)
-                recipients = send_reminder(report, today)
+                recipients = send(report, today)
                 log.recipients = ", ".join(recipients)
                 log.save(update_fields=["recipients"])
         except IntegrityError:
@@ -80,21 +85,8 @@ def send_due_approval_reminders(today: datetime.date, days: int | None = None):
         .select_related("sheet__ward", "department", "submitted_by")
         .order_by("sheet__ward__name", "department__order")
     )
-    sent, skipped = [], []
-    for report in waiting:
-        if (today - timezone.localtime(report.submitted_at).date()).days < days:
-            continue
-        try:
-            with transaction.atomic():
-                log = ReminderLog.objects.create(report=report, date=today)
-                recipients = send_approval_reminder(report, today)
-                log.recipients = ", ".join(recipients)
-                log.save(update_fields=["recipients"])
-        except IntegrityError:
-            skipped.append(report)
-            continue
-        sent.append(Sent(report, recipients))
-    return sent, skipped
+    due = [r for r in waiting if (today - timezone.localtime(r.submitted_at).date()).days >= days]
+    return _send_logged(due, today, send_approval_reminder)
 
 
 def remind_now(report, *, by, today: datetime.date, force: bool = False) -> list[str]:

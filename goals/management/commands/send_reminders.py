@@ -36,24 +36,25 @@ class Command(BaseCommand):
         today = date or timezone.localdate()
         sent, skipped = send_due_reminders(today)
         self.stdout.write(f"{date_label(today)}の催促メール")
-        for item in sent:
-            report = item.report
-            to = "、".join(item.recipients) or "（メールアドレスのある入力担当がいません）"
-            self.stdout.write(
-                f"送信：{report.sheet.ward} {report.sheet.fiscal_year_label} {report.department}"
-                f"（{report.get_status_display()}）→ {to}"
-            )
-        for report in skipped:
-            self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}")
+        self._report(sent, skipped, "送信", "", "（メールアドレスのある入力担当がいません）")
         approvals, approvals_skipped = send_due_approval_reminders(today)
-        for item in approvals:
-            report = item.report
-            to = "、".join(item.recipients) or "（メールアドレスのある承認者がいません）"
-            self.stdout.write(
-                f"承認のお願い：{report.sheet.ward} {report.sheet.fiscal_year_label} {report.department}"
-                f"（承認待ち）→ {to}"
-            )
-        for report in approvals_skipped:
-            self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}（承認待ち）")
+        self._report(
+            approvals,
+            approvals_skipped,
+            "承認のお願い",
+            "（承認待ち）",
+            "（メールアドレスのある承認者がいません）",
+        )
         if not (sent or skipped or approvals or approvals_skipped):
             self.stdout.write("本日送る催促メールはありません。")
+
+    def _report(self, sent, skipped, verb: str, suffix: str, nobody: str):
+        for item in sent:
+            report = item.report
+            status = suffix or f"（{report.get_status_display()}）"
+            self.stdout.write(
+                f"{verb}：{report.sheet.ward} {report.sheet.fiscal_year_label} {report.department}"
+                f"{status}→ {'、'.join(item.recipients) or nobody}"
+            )
+        for report in skipped:
+            self.stdout.write(f"送信済み（本日分）：{report.sheet.ward} {report.department}{suffix}")
