@@ -265,6 +265,7 @@ def test_a_return_points_at_goals_shown_on_the_page_in_the_mail_and_in_history(
     assert "差戻しの対象の目標：" in page
     assert f'<a href="/goals/{first.pk}/">目標{first.number}</a>' in page
     assert f'<a href="/goals/{second.pk}/">目標{second.number}</a>' in page
+    assert page.count('<span class="returned-mark">差戻しの対象</span>') == 2
 
     body = mailoutbox[0].body
     assert "差戻しの理由：\n数値の根拠を書いてください。\n\n対象の目標：\n" in body

@@ -188,3 +188,22 @@ def test_board_after_a_selection_queries_are_constant(
         page = client.get(response["Location"]).content.decode()
     assert f"{scale}部署を確認済みにしました" in page
     assert page.count("提出されていないため、確認できません。") == len(chosen) - scale
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_department_page_with_a_return_pointing_at_goals_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """A return pointing at every goal: the goals it names are one query of their ids, matched to the
+    goals already loaded for the table (no query per goal named)."""
+    _sheet, report, editor, reviewer = _world(scale, make_member)
+    Goal.objects.filter(sheet=report.sheet, department=report.department).update(
+        achievement=AchievementLevel.objects.first()
+    )
+    workflow.submit(report, by=editor)
+    goals = list(Goal.objects.filter(sheet=report.sheet, department=report.department))
+    workflow.return_to_department(report, by=reviewer, reason="根拠を", goals=goals)
+    client.force_login(editor)
+    with django_assert_num_queries(DEPARTMENT_PAGE_QUERIES + 1):
+        page = client.get(reverse("goals:report", args=[report.pk])).content.decode()
+    assert page.count('<span class="returned-mark">差戻しの対象</span>') == len(goals)

@@ -65,6 +65,7 @@ def test_a_question_a_return_with_goals_and_a_digest_in_three_browsers(
     review.get_by_label(f"目標{first.number}：").check()
     review.get_by_label(f"目標{second.number}：").check()
     audit(office, "部署のページ（差戻しの対象の目標を選ぶ）")
+    screenshot(office, "return-with-goals")
     review.get_by_role("button", name="差し戻す").click()
     expect(_message(office)).to_contain_text("区民課に差し戻しました。")
     assert [m.to for m in mail.outbox if "差し戻されました" in m.subject] == [[editor.email]]
@@ -93,6 +94,8 @@ def test_a_question_a_return_with_goals_and_a_digest_in_three_browsers(
     expect(returned.get_by_role("link", name=f"目標{first.number}")).to_have_attribute(
         "href", f"/goals/{first.pk}/"
     )
+    expect(desk.locator(f"#goal-{second.pk} .returned-mark")).to_have_text("差戻しの対象")
+    expect(desk.locator(".returned-mark")).to_have_count(2)
     audit(desk, "部署のページ（差戻しの対象の目標）")
     screenshot(desk, "returned-with-goals")
     returned.get_by_role("link", name=f"目標{second.number}").click()
