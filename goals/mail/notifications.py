@@ -19,7 +19,7 @@ from django.utils import timezone
 from departments.models import Membership
 from goals.lib.people import display_name
 from goals.lib.wareki import date_label
-from goals.models import DepartmentReport, DigestItem, GoalComment, MailSetting
+from goals.models import DIGEST_LINE_MAX, DepartmentReport, DigestItem, GoalComment, MailSetting
 
 
 def _absolute(path: str) -> str:
@@ -67,7 +67,7 @@ def _notify(users, *, ward, subject: str, body: str, line: str, url: str, leave_
         )
     )
     DigestItem.objects.bulk_create(
-        [DigestItem(user_id=pk, ward=ward, line=line[:300], url=url) for pk in sorted(daily)]
+        [DigestItem(user_id=pk, ward=ward, line=line[:DIGEST_LINE_MAX], url=url) for pk in sorted(daily)]
     )
     return _send(_addresses(u for pk, u in people.items() if pk not in daily), subject, body)
 
