@@ -161,20 +161,22 @@ def _get(key: str) -> _Entry | None:
     return _Entry(bytes(content), filename, created_at)
 
 
-def _put(key: str, content: bytes, filename: str = "", expires_at: datetime | None = None) -> Document:
-    """Keep `content` under `key` (replacing what it held), then bring the table under its budget."""
+def _put(
+    key: str, content: bytes, filename: str = "", expires_at: datetime | None = None, replace: bool = False
+) -> Document:
+    """Keep `content` under `key` (`replace`: what the key held), then bring the table under its budget."""
     now = timezone.now()
     document = Document(content, filename, now)
     if len(content) > settings.SHEET_DOCUMENT_CACHE_BYTES:
         return document  # not kept: it would push out everything else and still not fit
     fields = {"content": content, "filename": filename, "size": len(content), "expires_at": expires_at}
-    try:
-        with transaction.atomic():
-            SheetDocument.objects.update_or_create(
-                key=key, defaults={**fields, "created_at": now, "used_at": now}
-            )
-    except IntegrityError:
-        pass  # another server stored the same key a moment ago: the same bytes
+    fields.update(created_at=now, used_at=now)
+    if not (replace and SheetDocument.objects.filter(key=key).update(**fields)):
+        try:
+            with transaction.atomic():
+                SheetDocument.objects.create(key=key, **fields)
+        except IntegrityError:
+            pass  # another server kept the same key a moment ago: the same bytes
     evict()
     return document
 
@@ -231,7 +233,8 @@ class DocumentCache(BaseCache):
         if timeout is not DEFAULT_TIMEOUT and timeout is not None and timeout <= 0:
             SheetDocument.objects.filter(key=key).delete()
             return
-        _put(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), expires_at=self._expires_at(timeout))
+        value = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        _put(key, value, expires_at=self._expires_at(timeout), replace=True)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         if self.has_key(key, version=version):
