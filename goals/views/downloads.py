@@ -6,10 +6,11 @@ document's key is read from the sheet's rows (a few queries), a matching
 If-None-Match is answered 304 without drawing anything, and otherwise the
 kept bytes are sent, drawn first if no server has drawn them yet.
 
-Signed-in downloads are `private, no-cache`: a browser may keep the file but
-asks again each time, and that request goes through sign-in and the reader
-check like any other; no shared proxy keeps it. Published sheets are
-`public, no-cache`, as the open data.
+Signed-in downloads keep NoStoreMiddleware's `no-store, private` (a shared PC's
+browser keeps no copy), so browsers do not ask conditionally; the ETag serves
+clients that keep their own copy, and the store makes a repeated download
+cheap anyway. Published sheets are `public, no-cache`, as the open data: any
+cache may keep them but asks again, and a 304 answers.
 """
 
 from django.conf import settings
@@ -47,7 +48,6 @@ def sheet_xlsx(request, sheet, selection: dict, public: bool = False):
 
 def _respond(request, key: str, render, content_type: str, public: bool) -> HttpResponse:
     etag = documents.etag(key)
-    cache_control = "public, no-cache" if public else "private, no-cache"
     # If-None-Match first, on the key alone: nothing is read from the store, nothing drawn.
     response = get_conditional_response(request, etag=etag)
     if response is None:
@@ -59,8 +59,13 @@ def _respond(request, key: str, render, content_type: str, public: bool) -> Http
         modified = int(document.created_at.timestamp())
         response["Last-Modified"] = http_date(modified)
         response["ETag"] = etag
-        response["Cache-Control"] = cache_control
+        _cache_control(response, public)
         return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
     response["ETag"] = etag
-    response["Cache-Control"] = cache_control
+    _cache_control(response, public)
     return response
+
+
+def _cache_control(response, public: bool) -> None:
+    if public:
+        response["Cache-Control"] = "public, no-cache"
