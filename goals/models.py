@@ -606,3 +606,30 @@ class DigestItem(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.line[:30]}"
+
+
+class SheetDocument(models.Model):
+    """A finished sheet output (a PDF, a workbook, or a part of one), kept under the hash of its inputs.
+
+    The key names everything drawn into the bytes, so an entry never goes
+    stale: a change to the sheet makes a new key, and the old entry ages out
+    of the byte budget (goals/sheet/documents.py). In the database because
+    every app server shares it.
+    """
+
+    key = models.CharField("キー", max_length=200, unique=True)
+    filename = models.CharField("ファイル名", max_length=255, blank=True)
+    content = models.BinaryField("内容")
+    size = models.PositiveBigIntegerField("大きさ（バイト）")
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    # Least recently used entries go first when the budget is exceeded.
+    used_at = models.DateTimeField("最終利用日時", default=timezone.now, db_index=True)
+    # Only entries stored through the Django cache API with a timeout have one.
+    expires_at = models.DateTimeField("有効期限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "出力済みの文書"
+        verbose_name_plural = "出力済みの文書"
+
+    def __str__(self):
+        return self.filename or self.key
