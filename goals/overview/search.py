@@ -1,0 +1,156 @@
+"""Search over goals, results and comments: the matching goals, their snippets with the hits marked.
+
+Japanese is written without spaces, so a word is found as a substring
+(`icontains`: LIKE on SQLite, UPPER(...) LIKE UPPER(...) on PostgreSQL, where
+trigram indexes on the same expressions serve words of three characters or
+more; see the migration that creates them). Several words separated by spaces
+must all occur, each in the goal, its result or one of its comments.
+
+A constant number of queries for a page whatever the number of goals: the
+count, the page of goals (with ward, department, 区分, 達成度 and the report's
+status), and the matching comments of the page's goals.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from goals.access import HANDED_IN
+from goals.models import DepartmentReport, GoalComment
+
+MIN_TERM = 2  # characters of each word: one character (「の」「課」) matches nearly everything
+MAX_QUERY = 100
+MAX_TERMS = 5
+PER_PAGE = 20
+SNIPPET = 160  # characters shown of a long text around its first hit
+BEFORE = 40  # of which before the hit
+COMMENTS_SHOWN = 3
+NO_LEVEL = "none"
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a query: split at spaces (full-width too), duplicates dropped, order kept."""
+    return list(dict.fromkeys(query.split()))
+
+
+def query_problem(query: str) -> str | None:
+    """Why a query cannot be searched, in Japanese, or None."""
+    terms = terms_of(query)
+    if len(query) > MAX_QUERY:
+        return f"検索する語は{MAX_QUERY}文字以内で入力してください（現在{len(query)}文字）。"
+    if len(terms) > MAX_TERMS:
+        return f"検索する語は{MAX_TERMS}つまでにしてください（空白で区切った語が{len(terms)}つあります）。"
+    short = [t for t in terms if len(t) < MIN_TERM]
+    if short:
+        words = "」「".join(short)
+        return f"「{words}」は短すぎます。1語は{MIN_TERM}文字以上で入力してください（例：「窓口」「案内」）。"
+    return None
+
+
+def _term_matches(term: str) -> Q:
+    comment = GoalComment.objects.filter(goal=OuterRef("pk"), text__icontains=term)
+    return Q(text__icontains=term) | Q(result__icontains=term) | Exists(comment)
+
+
+def search(goals, terms, *, ward=None, year=None, department=None, level=None):
+    """The goals among `goals` matching every term and filter, newest year first, in sheet order."""
+    if ward is not None:
+        goals = goals.filter(sheet__ward=ward)
+    if year is not None:
+        goals = goals.filter(sheet__fiscal_year=year)
+    if department is not None:
+        goals = goals.filter(department=department)
+    if level == NO_LEVEL:
+        goals = goals.filter(achievement__isnull=True)
+    elif level is not None:
+        goals = goals.filter(achievement=level)
+    for term in terms:
+        goals = goals.filter(_term_matches(term))
+    status = DepartmentReport.objects.filter(
+        sheet=OuterRef("sheet"), department=OuterRef("department")
+    ).values("status")[:1]
+    return goals.annotate(report_status=Subquery(status)).order_by(
+        "-sheet__fiscal_year", "sheet__ward__name", "department__order", "order", "pk"
+    )
+
+
+def _pattern(terms) -> re.Pattern | None:
+    if not terms:
+        return None
+    # Longest first, so that of two words starting at the same place the longer is marked.
+    words = sorted(terms, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def highlight(text: str, terms, *, width: int | None = SNIPPET) -> SafeString:
+    """The text (or, past `width` characters, a part around its first hit) as HTML with every hit
+    in <mark>. Each piece of the stored text is escaped on its own and the marks go between the
+    pieces, so a mark never lands inside an entity or a tag, whatever the text or the words."""
+    text = text or ""
+    pattern = _pattern(terms)
+    spans = [m.span() for m in pattern.finditer(text)] if pattern else []
+    start, end = 0, len(text)
+    if width and len(text) > width:
+        first = spans[0][0] if spans else 0
+        start = max(0, min(first - BEFORE, len(text) - width))
+        end = start + width
+    out = ["…" if start else ""]
+    position = start
+    for a, b in spans:
+        if b <= start or a >= end:
+            continue
+        a, b = max(a, start), min(b, end)
+        out.append(escape(text[position:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        position = b
+    out.append(escape(text[position:end]))
+    out.append("…" if end < len(text) else "")
+    return mark_safe("".join(out))
+
+
+def matches(text: str, terms) -> bool:
+    pattern = _pattern(terms)
+    return bool(text and pattern and pattern.search(text))
+
+
+@dataclass
+class Hit:
+    goal: object
+    text: SafeString
+    result: SafeString | None
+    draft: bool
+    comments: list[tuple[object, SafeString]] = field(default_factory=list)
+    more_comments: int = 0
+
+
+def hits(goals, terms) -> list[Hit]:
+    """A page's goals with their snippets: the goal always, the result and the comments where a
+    word occurs (with no words, the result as it is)."""
+    goals = list(goals)
+    comments: dict[int, list] = {}
+    if terms and goals:
+        matching = Q()
+        for term in terms:
+            matching |= Q(text__icontains=term)
+        for comment in GoalComment.objects.filter(matching, goal__in=[g.pk for g in goals]).order_by(
+            "created_at", "pk"
+        ):
+            comments.setdefault(comment.goal_id, []).append(comment)
+    found = []
+    for goal in goals:
+        shown_result = goal.result and (not terms or matches(goal.result, terms))
+        mine = comments.get(goal.pk, [])
+        found.append(
+            Hit(
+                goal=goal,
+                text=highlight(goal.text, terms),
+                result=highlight(goal.result, terms) if shown_result else None,
+                draft=goal.report_status not in HANDED_IN,
+                comments=[(c, highlight(c.text, terms)) for c in mine[:COMMENTS_SHOWN]],
+                more_comments=max(0, len(mine) - COMMENTS_SHOWN),
+            )
+        )
+    return found
