@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from goals.access import HANDED_IN
 from goals.models import DepartmentReport, GoalComment
@@ -104,11 +104,11 @@ def highlight(text: str, terms, *, width: int | None = SNIPPET) -> SafeString:
             continue
         a, b = max(a, start), min(b, end)
         out.append(escape(text[position:a]))
-        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        out.append(format_html("<mark>{}</mark>", text[a:b]))
         position = b
     out.append(escape(text[position:end]))
     out.append("…" if end < len(text) else "")
-    return mark_safe("".join(out))
+    return format_html_join("", "{}", ((piece,) for piece in out))
 
 
 def matches(text: str, terms) -> bool:
