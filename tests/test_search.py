@@ -178,3 +178,31 @@ def test_search_queries_are_constant(client, seed, scale, make_member, django_as
         response = client.get(URL, {"q": "窓口 研修", "year": 2025})
     assert response.status_code == 200 and len(response.context["hits"]) == min(20, _hit_count(response))
     assert _hit_count(response) > 0
+
+
+# --- The trigram indexes (PostgreSQL only) ---------------------------------------------------------
+
+
+def test_trigram_indexes_exist_on_postgresql_only_and_serve_the_search(db):
+    """The migration is a no-op on SQLite; on PostgreSQL the search's own SQL can use the indexes
+    (the index expression is the one Django's icontains writes)."""
+    from django.db import connection
+
+    from goals.models import Goal
+    from goals.overview.search import search
+
+    with connection.cursor() as cursor:
+        names = set()
+        for table in ("goals_goal", "goals_goalcomment"):
+            names |= set(connection.introspection.get_constraints(cursor, table))
+    trigram = {"goal_text_upper_trgm", "goal_result_upper_trgm", "goalcomment_text_upper_trgm"}
+    if connection.vendor != "postgresql":
+        assert not trigram & names
+        return
+    assert trigram <= names
+    sql, params = search(Goal.objects.all(), ["窓口での"]).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "goal_text_upper_trgm" in plan and "goalcomment_text_upper_trgm" in plan, plan
