@@ -384,22 +384,25 @@ def searchable_goals(user):
     return readable_goals(user)
 
 
-def searchable_wards(user):
-    """The wards of the goals a person may search, for the search form's choices."""
-    if user.is_superuser:
-        return Ward.objects.all()
-    if not user.is_authenticated:
-        return Ward.objects.none()
-    return Ward.objects.filter(pk__in=searchable_goals(user).values("sheet__ward_id"))
-
-
 def searchable_departments(user):
-    """The departments of the goals a person may search (retired ones too: old years keep them)."""
+    """The departments whose goals a person may search, by the same reach as readable_goals but on
+    the small departments table (the search form's choices; retired departments too: old years
+    keep them)."""
     if user.is_superuser:
         return Department.objects.all()
     if not user.is_authenticated:
         return Department.objects.none()
-    return Department.objects.filter(pk__in=searchable_goals(user).values("department_id"))
+    own = Membership.objects.active().filter(user_id=user.pk).values("department_id")
+    return Department.objects.filter(
+        Q(pk__in=own) | Q(ward__in=reviewed_wards(user)) | Q(ward__city__staff__user=user)
+    ).distinct()
+
+
+def searchable_wards(user):
+    """The wards of the departments a person may search, for the search form's choices."""
+    if user.is_superuser:
+        return Ward.objects.all()
+    return Ward.objects.filter(pk__in=searchable_departments(user).values("ward_id"))
 
 
 # --- Trends (達成度 per year) ----------------------------------------------------------------------

@@ -7,13 +7,15 @@ more; see the migration that creates them). Several words separated by spaces
 must all occur, each in the goal, its result or one of its comments.
 
 A constant number of queries for a page whatever the number of goals: the
-count, the page of goals (with ward, department, 区分, 達成度 and the report's
-status), and the matching comments of the page's goals.
+ids of the matching goals in order, the page's goals (with ward, department,
+区分, 達成度 and the report's status), and the matching comments of the page's
+goals.
 """
 
 import re
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -50,18 +52,24 @@ def query_problem(query: str) -> str | None:
     return None
 
 
-def _term_matches(term: str) -> Q:
-    """Three subqueries, each on one column, rather than one OR over the columns and a correlated
-    EXISTS: PostgreSQL can then use each column's trigram index, and both databases read the
-    comments once rather than once per goal."""
-    return (
-        Q(pk__in=Goal.objects.filter(text__icontains=term).values("pk"))
-        | Q(pk__in=Goal.objects.filter(result__icontains=term).values("pk"))
-        | Q(pk__in=GoalComment.objects.filter(text__icontains=term).values("goal_id"))
-    )
+def _term_matches(term: str, vendor: str) -> Q:
+    """On PostgreSQL one subquery per column, so that each column's trigram index serves it (an OR
+    over the columns of one row and a correlated EXISTS use none); on SQLite, with no such index,
+    one pass over the goals testing both columns, and the comments read once."""
+    comments = Q(pk__in=GoalComment.objects.filter(text__icontains=term).values("goal_id"))
+    if vendor == "postgresql":
+        return (
+            Q(pk__in=Goal.objects.filter(text__icontains=term).values("pk"))
+            | Q(pk__in=Goal.objects.filter(result__icontains=term).values("pk"))
+            | comments
+        )
+    return Q(text__icontains=term) | Q(result__icontains=term) | comments
 
 
-def search(goals, terms, *, ward=None, year=None, department=None, level=None):
+ORDER = ("-sheet__fiscal_year", "sheet__ward__name", "department__order", "order", "pk")
+
+
+def matching(goals, terms, *, ward=None, year=None, department=None, level=None):
     """The goals among `goals` matching every term and filter, newest year first, in sheet order."""
     if ward is not None:
         goals = goals.filter(sheet__ward=ward)
@@ -73,14 +81,33 @@ def search(goals, terms, *, ward=None, year=None, department=None, level=None):
         goals = goals.filter(achievement__isnull=True)
     elif level is not None:
         goals = goals.filter(achievement=level)
+    vendor = connections[goals.db].vendor
     for term in terms:
-        goals = goals.filter(_term_matches(term))
-    status = DepartmentReport.objects.filter(
-        sheet=OuterRef("sheet"), department=OuterRef("department")
-    ).values("status")[:1]
-    return goals.annotate(report_status=Subquery(status)).order_by(
-        "-sheet__fiscal_year", "sheet__ward__name", "department__order", "order", "pk"
+        goals = goals.filter(_term_matches(term, vendor))
+    return goals.order_by(*ORDER)
+
+
+def search(goals, terms, **filters) -> list[int]:
+    """The ids of `matching` goals. Ids only, in one query: the count and a page come from the list
+    and only the page's goals are loaded (page_of), instead of matching every row twice (a COUNT,
+    then the page)."""
+    return list(matching(goals, terms, **filters).values_list("pk", flat=True))
+
+
+def page_of(ids) -> list:
+    """The goals of a page of ids, in that order, with what a hit shows (one query)."""
+    status = (
+        DepartmentReport.objects.filter(sheet=OuterRef("sheet"), department=OuterRef("department"))
+        .order_by()
+        .values("status")[:1]
     )
+    goals = (
+        Goal.objects.filter(pk__in=ids)
+        .select_related("sheet__ward", "department", "category", "achievement")
+        .annotate(report_status=Subquery(status))
+    )
+    by_pk = {g.pk: g for g in goals}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def _pattern(terms) -> re.Pattern | None:
@@ -132,10 +159,10 @@ class Hit:
     more_comments: int = 0
 
 
-def hits(goals, terms) -> list[Hit]:
+def hits(ids, terms) -> list[Hit]:
     """A page's goals with their snippets: the goal always, the result and the comments where a
     word occurs (with no words, the result as it is)."""
-    goals = list(goals)
+    goals = page_of(ids)
     comments: dict[int, list] = {}
     if terms and goals:
         matching = Q()
