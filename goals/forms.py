@@ -1,9 +1,6 @@
 """Forms of the department page, the goal pages and the ward board."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from goals.lib.text import plain
 from goals.models import (
@@ -231,44 +228,15 @@ class ResolveForm(Form):
     resolved = forms.TypedChoiceField(choices=[("1", "解決"), ("0", "未解決")], coerce=lambda v: v == "1")
 
 
-class ManyOptionsSelect(forms.Select):
-    """A select drawn in one pass: a city has hundreds of departments, and Django's Select renders
-    a template per option (about a tenth of a second at that size)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        chosen = "" if value is None else str(value)
-
-        def options(items):
-            return format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((v, mark_safe(" selected") if str(v) == chosen else "", label) for v, label in items),
-            )
-
-        parts = [
-            format_html('<optgroup label="{}">{}</optgroup>', group, options(items))
-            if isinstance(items, (list, tuple))
-            else options([(group, items)])
-            for group, items in self.choices
-        ]
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(attrs),
-            format_html_join("", "{}", ((p,) for p in parts)),
-        )
-
-
 class SearchForm(Form):
-    """The search page's words and filters; the choices are what the person may search."""
+    """The search page's words and filters; the choices are what the person may search. The
+    departments are those of one ward (the chosen one, or the person's only one): a city has
+    hundreds, too many for one list."""
 
     q = PlainTextField(label="検索する語", required=False)
     ward = forms.TypedChoiceField(label="区", required=False, coerce=int, empty_value=None)
     year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
-    department = forms.TypedChoiceField(
-        label="部署", required=False, coerce=int, empty_value=None, widget=ManyOptionsSelect
-    )
+    department = forms.TypedChoiceField(label="部署", required=False, coerce=int, empty_value=None)
     level = forms.ChoiceField(label="達成度", required=False)
 
     def __init__(self, *args, wards, years, departments, levels, **kwargs):
@@ -278,11 +246,10 @@ class SearchForm(Form):
             self.fields[name].error_messages.update(invalid)
         self.fields["ward"].choices = [("", "すべての区"), *((w.pk, w.name) for w in wards)]
         self.fields["year"].choices = [("", "すべての年度"), *years]
-        by_ward: dict[str, list] = {}
-        for d in departments:
-            label = f"{d.name}（廃止）" if d.retired_on else d.name
-            by_ward.setdefault(d.ward.name, []).append((d.pk, label))
-        self.fields["department"].choices = [("", "すべての部署"), *by_ward.items()]
+        self.fields["department"].choices = [
+            ("", "すべての部署"),
+            *((d.pk, f"{d.name}（廃止）" if d.retired_on else d.name) for d in departments),
+        ]
         self.fields["level"].choices = [
             ("", "すべての達成度"),
             *((str(lv.pk), f"{lv.number} {lv.label}") for lv in levels),

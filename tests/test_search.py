@@ -173,9 +173,10 @@ def test_search_queries_are_constant(client, seed, scale, make_member, django_as
     Membership.objects.filter(user=staff).delete()
     CityStaff.objects.create(user=staff, city=city)
     client.force_login(staff)
+    ward = city.wards.get(name="試験1区").pk
     client.get(URL, {"q": "窓口"})  # sessions and caches warm
     with django_assert_num_queries(13):
-        response = client.get(URL, {"q": "窓口 研修", "year": 2025})
+        response = client.get(URL, {"q": "窓口 研修", "year": 2025, "ward": ward})
     assert response.status_code == 200 and len(response.context["hits"]) == min(20, _hit_count(response))
     assert _hit_count(response) > 0
 
@@ -183,9 +184,10 @@ def test_search_queries_are_constant(client, seed, scale, make_member, django_as
 # --- The trigram indexes (PostgreSQL only) ---------------------------------------------------------
 
 
-def test_trigram_indexes_exist_on_postgresql_only_and_serve_the_search(db):
-    """The migration is a no-op on SQLite; on PostgreSQL the search's own SQL can use the indexes
-    (the index expression is the one Django's icontains writes)."""
+@pytest.mark.parametrize("word", ["窓口での", "Wi-Fi"])
+def test_trigram_indexes_exist_on_postgresql_only_and_serve_the_search(db, word):
+    """The migration is a no-op on SQLite; on PostgreSQL the search's own SQL can use the indexes,
+    for a Japanese word (LIKE) and for one with Latin letters (~*)."""
     from django.db import connection
 
     from goals.models import Goal
@@ -195,14 +197,41 @@ def test_trigram_indexes_exist_on_postgresql_only_and_serve_the_search(db):
         names = set()
         for table in ("goals_goal", "goals_goalcomment"):
             names |= set(connection.introspection.get_constraints(cursor, table))
-    trigram = {"goal_text_upper_trgm", "goal_result_upper_trgm", "goalcomment_text_upper_trgm"}
+    trigram = {"goal_text_trgm", "goal_result_trgm", "goalcomment_text_trgm"}
     if connection.vendor != "postgresql":
         assert not trigram & names
         return
     assert trigram <= names
-    sql, params = matching(Goal.objects.all(), ["窓口での"]).query.sql_with_params()
+    sql, params = matching(Goal.objects.all(), [word]).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "goal_text_upper_trgm" in plan and "goalcomment_text_upper_trgm" in plan, plan
+    assert all(name in plan for name in trigram), plan
+
+
+def test_latin_letters_match_whatever_their_case_and_regex_characters_are_literal(client, seed, reviewer):
+    goal = Goal.objects.filter(sheet=seed).order_by("pk").first()
+    Goal.objects.filter(pk=goal.pk).update(result="庁舎の Wi-Fi (無料) を案内。C++ と a.b も。")
+    for word, hits in [
+        ("wi-fi", 1),
+        ("WI-FI", 1),
+        ("(無料)", 1),
+        ("c++", 1),
+        ("a.b", 1),
+        ("a*b", 0),
+        ("w.-fi", 0),
+    ]:
+        assert _hit_count(_get(client, reviewer, q=word)) == hits, word
+
+
+def test_departments_are_offered_for_one_ward(client, city_data, city_staff, reviewer):
+    body = _get(client, city_staff, q="窓口").content.decode()
+    assert 'name="department"' not in body and "先に区を選んで" in body
+    ward = city_data.wards.get(name="試験2区")
+    body = _get(client, city_staff, q="窓口", ward=ward.pk).content.decode()
+    options = body[body.index('name="department"') : body.index("</select>", body.index('name="department"'))]
+    assert all(f">{d.name}<" in options for d in ward.departments.all())
+    assert "試験1区" not in options and ">総務課<" not in options  # 幸区's 総務課 is not 試験2区's
+    body = _get(client, reviewer, q="窓口").content.decode()  # one ward: its departments at once
+    assert 'name="department"' in body and ">区民課<" in body

@@ -1,11 +1,11 @@
 """Trigram indexes for the search on PostgreSQL; nothing on SQLite.
 
-Django's icontains is UPPER(column) LIKE UPPER('%word%') on PostgreSQL, so the
-indexes are on UPPER(column) with gin_trgm_ops: a word of three characters or
-more (Japanese too: pg_trgm makes trigrams of any letters the database's
-locale knows, and C.UTF-8 knows kanji and kana) is found through the index. A
-word of one or two characters has no trigram; the planner reads the table
-then, as it would without the index.
+The search asks column LIKE '%word%' (a word without letters that have a case)
+or column ~* 'word' (goals/overview/search.py); a gin_trgm_ops index on the
+column serves both for a word of three characters or more (Japanese too:
+pg_trgm makes trigrams of any letters the database's locale knows, and C.UTF-8
+knows kanji and kana). A word of one or two characters has no trigram; the
+planner reads the table then, as it would without the index.
 
 pg_trgm is a trusted extension (PostgreSQL 13 and later): the database's owner
 may create it. Where it cannot be created the search still works, reading
@@ -15,9 +15,9 @@ every row, and the migration says so instead of failing the deployment.
 from django.db import migrations, transaction
 
 INDEXES = [
-    ("goals_goal", "text", "goal_text_upper_trgm"),
-    ("goals_goal", "result", "goal_result_upper_trgm"),
-    ("goals_goalcomment", "text", "goalcomment_text_upper_trgm"),
+    ("goals_goal", "text", "goal_text_trgm"),
+    ("goals_goal", "result", "goal_result_trgm"),
+    ("goals_goalcomment", "text", "goalcomment_text_trgm"),
 ]
 
 
@@ -34,7 +34,7 @@ def create(apps, schema_editor):
     with connection.cursor() as cursor:
         for table, column, name in INDEXES:
             cursor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (UPPER("{column}") gin_trgm_ops)'
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
             )
 
 

@@ -18,8 +18,12 @@ def search_page(request):
     """Signed-in people; each finds only goals whose page they may open (access.searchable_goals)."""
     user = request.user
     wards = list(access.searchable_wards(user).order_by("name"))
-    departments = list(
-        access.searchable_departments(user).select_related("ward").order_by("ward__name", "order", "name")
+    chosen = request.GET.get("ward", "")
+    scope = [w for w in wards if str(w.pk) == chosen] or (wards if len(wards) == 1 else [])
+    departments = (
+        list(access.searchable_departments(user).filter(ward__in=scope).order_by("order", "name"))
+        if scope
+        else []
     )
     years = [
         (y, fiscal_year_label(y))
@@ -33,7 +37,12 @@ def search_page(request):
     form = SearchForm(
         request.GET if asked else None, wards=wards, years=years, departments=departments, levels=levels
     )
-    context = {"form": form, "searchable": bool(wards), "empty": "q" in request.GET and not asked}
+    context = {
+        "form": form,
+        "departments_offered": bool(departments),
+        "searchable": bool(wards),
+        "empty": "q" in request.GET and not asked,
+    }
     if asked and wards and form.is_valid():
         data = form.cleaned_data
         terms = terms_of(data["q"])
