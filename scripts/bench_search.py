@@ -121,7 +121,7 @@ def measure(client, url, runs):
         times.append(time.perf_counter() - start)
     found = re.search(r"([0-9]+)件の目標が見つかりました", response.content.decode())
     hits = int(found.group(1)) if found else 0
-    return statistics.median(times), len(queries), hits
+    return statistics.median(times), min(times), len(queries), hits
 
 
 def run(options):
@@ -166,14 +166,14 @@ def run(options):
     sizes = " / ".join(f"{results[s][0]:,}" for s in SCALES)
     print(f"\n{label}: goals in the database {sizes} (1× / 10× / 30×), load average {_load()}")
     print(
-        f"  {'page':<22} {'1×':>8} {'10×':>8} {'30×':>8} {'30×/1×':>7} {'queries':>11} {'hits 30×':>9}  target"
+        f"  {'page':<22} {'1×':>8} {'10×':>8} {'30×':>8} {'30×/1×':>7} {'best 30×':>9} {'queries':>11} {'hits 30×':>9}  target"
     )
     for name in PAGES:
-        (t1, q1, _), (t10, q10, _), (t30, q30, hits) = (results[s][1][name] for s in SCALES)
+        (t1, _, q1, _), (t10, _, q10, _), (t30, best, q30, hits) = (results[s][1][name] for s in SCALES)
         verdict = "met" if t30 * 1000 < TARGET_MS else "MISSED"
         print(
             f"  {name:<22} {t1 * 1000:>6.1f}ms {t10 * 1000:>6.1f}ms {t30 * 1000:>6.1f}ms {t30 / t1:>6.1f}×"
-            f" {q1:>3}/{q10}/{q30:<3} {hits if name.startswith('search') else '':>9}  {verdict}"
+            f" {best * 1000:>7.1f}ms {q1:>3}/{q10}/{q30:<3} {hits if name.startswith('search') else '':>9}  {verdict}"
         )
 
 

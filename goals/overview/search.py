@@ -30,6 +30,7 @@ SNIPPET = 160  # characters shown of a long text around its first hit
 BEFORE = 40  # of which before the hit
 COMMENTS_SHOWN = 3
 NO_LEVEL = "none"
+TRIGRAM = 3  # characters: pg_trgm finds no trigram in a shorter word
 
 
 def terms_of(query: str) -> list[str]:
@@ -68,11 +69,12 @@ def _contains(field: str, term: str, vendor: str) -> Q:
 
 
 def _term_matches(term: str, vendor: str) -> Q:
-    """On PostgreSQL one subquery per column, so that each column's trigram index serves it (an OR
-    over the columns of one row and a correlated EXISTS use none); on SQLite, with no such index,
-    one pass over the goals testing both columns. The comments are read once on both."""
+    """On PostgreSQL, for a word of three characters or more, one subquery per column, so that each
+    column's trigram index serves it (an OR over the columns of one row and a correlated EXISTS
+    use none); otherwise (SQLite, or a word too short for a trigram) one pass over the goals
+    testing both columns. The comments are read once either way."""
     comments = Q(pk__in=GoalComment.objects.filter(_contains("text", term, vendor)).values("goal_id"))
-    if vendor == "postgresql":
+    if vendor == "postgresql" and len(term) >= TRIGRAM:
         return (
             Q(pk__in=Goal.objects.filter(_contains("text", term, vendor)).values("pk"))
             | Q(pk__in=Goal.objects.filter(_contains("result", term, vendor)).values("pk"))
