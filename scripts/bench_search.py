@@ -54,8 +54,10 @@ def main():
         f"a city of 7 wards × {YEARS} years; 1× = the seed's 42 goals a year for the city, 30× ≈ 180 a ward;"
     )
     print(
-        f"median of {options.runs} warm requests as 区政推進 (server time, test client), target {TARGET_MS} ms:"
+        f"median of {options.runs} warm requests as 区政推進 (server time, test client), target {TARGET_MS} ms"
     )
+    print("at 30× on the median; 'CPU 30×': this process's CPU time (the whole request on SQLite, without")
+    print("the database server's on PostgreSQL), less sensitive than wall time to a shared machine's load:")
     engines = ["sqlite"]
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         engines.append("postgresql")
@@ -114,14 +116,15 @@ def measure(client, url, runs):
     queries = []
     with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
         response = client.get(url)
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     found = re.search(r"([0-9]+)件の目標が見つかりました", response.content.decode())
     hits = int(found.group(1)) if found else 0
-    return statistics.median(times), min(times), len(queries), hits
+    return statistics.median(times), statistics.median(cpu), len(queries), hits
 
 
 def run(options):
@@ -166,14 +169,14 @@ def run(options):
     sizes = " / ".join(f"{results[s][0]:,}" for s in SCALES)
     print(f"\n{label}: goals in the database {sizes} (1× / 10× / 30×), load average {_load()}")
     print(
-        f"  {'page':<22} {'1×':>8} {'10×':>8} {'30×':>8} {'30×/1×':>7} {'best 30×':>9} {'queries':>11} {'hits 30×':>9}  target"
+        f"  {'page':<22} {'1×':>8} {'10×':>8} {'30×':>8} {'30×/1×':>7} {'CPU 30×':>9} {'queries':>11} {'hits 30×':>9}  target"
     )
     for name in PAGES:
-        (t1, _, q1, _), (t10, _, q10, _), (t30, best, q30, hits) = (results[s][1][name] for s in SCALES)
+        (t1, _, q1, _), (t10, _, q10, _), (t30, cpu, q30, hits) = (results[s][1][name] for s in SCALES)
         verdict = "met" if t30 * 1000 < TARGET_MS else "MISSED"
         print(
             f"  {name:<22} {t1 * 1000:>6.1f}ms {t10 * 1000:>6.1f}ms {t30 * 1000:>6.1f}ms {t30 / t1:>6.1f}×"
-            f" {best * 1000:>7.1f}ms {q1:>3}/{q10}/{q30:<3} {hits if name.startswith('search') else '':>9}  {verdict}"
+            f" {cpu * 1000:>7.1f}ms {q1:>3}/{q10}/{q30:<3} {hits if name.startswith('search') else '':>9}  {verdict}"
         )
 
 
