@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from departments.models import City, CityStaff, Membership
 from goals.models import AchievementLevel, Goal, GoalComment, Sheet
-from goals.overview.search import highlight, query_problem, terms_of
+from goals.overview.search import highlight, query_problem, spellings, terms_of
 from goals.seed.synthetic_city import build_synthetic_city
 
 URL = reverse("goals:search")
@@ -235,3 +235,13 @@ def test_departments_are_offered_for_one_ward(client, city_data, city_staff, rev
     assert "試験1区" not in options and ">総務課<" not in options  # 幸区's 総務課 is not 試験2区's
     body = _get(client, reviewer, q="窓口").content.decode()  # one ward: its departments at once
     assert 'name="department"' in body and ">区民課<" in body
+
+
+def test_full_and_half_width_letters_and_digits_find_each_other(client, seed, reviewer):
+    goal = Goal.objects.filter(sheet=seed).order_by("pk").first()
+    Goal.objects.filter(pk=goal.pk).update(result="満足度９０％を達成。SNSで発信。カタカナの案内。")
+    for word in ["90％", "９０％", "ＳＮＳ", "sns", "ｶﾀｶﾅ"]:
+        response = _get(client, reviewer, q=word)
+        assert _hit_count(response) == 1, word
+        assert "<mark>" in str(response.context["hits"][0].result), word
+    assert spellings("①②") == ["①②", "12", "１２"] and spellings("①") == ["①"]

@@ -12,6 +12,7 @@ goals.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -38,6 +39,19 @@ TRIGRAM = 3  # characters: pg_trgm finds no trigram in a shorter word
 def terms_of(query: str) -> list[str]:
     """The words of a query: split at spaces (full-width too), duplicates dropped, order kept."""
     return list(dict.fromkeys(query.split()))
+
+
+# Offices type numbers and Latin letters both ways (９０％ and 90％, ＳＮＳ and SNS), and half-width kana.
+FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+def spellings(term: str) -> list[str]:
+    """The word as typed, its NFKC form (half-width letters and digits, full-width kana) and that
+    form in full-width letters and digits; a form shorter than MIN_TERM (NFKC makes 「①」 a
+    「1」) is left out, so that no spelling matches nearly everything."""
+    half = unicodedata.normalize("NFKC", term)
+    forms = dict.fromkeys([term, half, half.translate(FULL_WIDTH)])
+    return [f for f in forms if f == term or len(f) >= MIN_TERM]
 
 
 def query_problem(query: str) -> str | None:
@@ -75,7 +89,7 @@ def _contains(field: str, term: str, vendor: str) -> Q:
     return Q(**{f"{field}__icontains": term})
 
 
-def _term_matches(term: str, vendor: str) -> Q:
+def _spelling_matches(term: str, vendor: str) -> Q:
     """On PostgreSQL, for a word of three characters or more, one subquery per column, so that each
     column's trigram index serves it (an OR over the columns of one row and a correlated EXISTS
     use none); otherwise (SQLite, or a word too short for a trigram) one pass over the goals
@@ -91,6 +105,14 @@ def _term_matches(term: str, vendor: str) -> Q:
 
 
 ORDER = ("-sheet__fiscal_year", "sheet__ward__name", "department__order", "order", "pk")
+
+
+def _term_matches(term: str, vendor: str) -> Q:
+    """Any spelling of the word (spellings) in the goal, its result or one of its comments."""
+    found = Q()
+    for spelling in spellings(term):
+        found |= _spelling_matches(spelling, vendor)
+    return found
 
 
 def matching(goals, terms, *, ward=None, year=None, department=None, level=None):
@@ -138,7 +160,7 @@ def _pattern(terms) -> re.Pattern | None:
     if not terms:
         return None
     # Longest first, so that of two words starting at the same place the longer is marked.
-    words = sorted(terms, key=len, reverse=True)
+    words = sorted({f for t in terms for f in spellings(t)}, key=len, reverse=True)
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
@@ -191,7 +213,8 @@ def hits(ids, terms) -> list[Hit]:
     if terms and goals:
         matching = Q()
         for term in terms:
-            matching |= Q(text__icontains=term)
+            for spelling in spellings(term):
+                matching |= Q(text__icontains=spelling)
         for comment in GoalComment.objects.filter(matching, goal__in=[g.pk for g in goals]).order_by(
             "created_at", "pk"
         ):
