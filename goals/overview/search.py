@@ -22,8 +22,10 @@ from django.db.models.lookups import GreaterThan
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from goals import access
 from goals.access import HANDED_IN
-from goals.models import DepartmentReport, Goal, GoalComment
+from goals.lib.wareki import fiscal_year_label
+from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, Sheet
 
 MIN_TERM = 2  # characters of each word: one character (「の」「課」) matches nearly everything
 MAX_QUERY = 100
@@ -34,6 +36,31 @@ BEFORE = 40  # of which before the hit
 COMMENTS_SHOWN = 3
 NO_LEVEL = "none"
 TRIGRAM = 3  # characters: pg_trgm finds no trigram in a shorter word
+
+
+def search_choices(user, chosen_ward: str) -> dict:
+    """The search form's choices for a person: their wards, the fiscal years of those wards, the
+    levels, and the departments of one ward (the chosen one, or the person's only ward): a city has
+    hundreds of departments, too many for one list."""
+    wards = list(access.searchable_wards(user).order_by("name"))
+    scope = [w for w in wards if str(w.pk) == chosen_ward] or (wards if len(wards) == 1 else [])
+    departments = []
+    if scope:
+        departments = list(
+            access.searchable_departments(user).filter(ward__in=scope).order_by("order", "name")
+        )
+    years = (
+        Sheet.objects.filter(ward__in=[w.pk for w in wards])
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+    return {
+        "wards": wards,
+        "years": [(y, fiscal_year_label(y)) for y in years],
+        "departments": departments,
+        "levels": list(AchievementLevel.objects.all()),
+    }
 
 
 def terms_of(query: str) -> list[str]:
