@@ -74,10 +74,12 @@ fixtures: install
 	$(DEV) $(MANAGE) build_seed_fixture
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
-# LibreOffice where soffice is installed (docs/benchmarks.md).
+# LibreOffice where soffice is installed; the city pages; search and trends at 1x/10x/30x
+# (also on PostgreSQL when DATABASE_URL names one) (docs/benchmarks.md).
 bench: install bench-import bench-roster bench-access-log bench-documents
 	$(BIN)/python scripts/bench_sheet.py
 	$(BIN)/python scripts/bench_city.py
+	$(BIN)/python scripts/bench_search.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
 # after changing pyproject.toml.

@@ -12,7 +12,9 @@ from goals.views import (
     public,
     publication,
     reports,
+    search,
     sheets,
+    trends,
     years,
 )
 
@@ -88,4 +90,8 @@ urlpatterns: list = [
     # The city (区政推進): every ward of the city, read only.
     path("cities/<str:code>/<int:year>/", city.city, name="city"),
     path("cities/<str:code>/<int:year>/wards/<str:ward>/", city.city_ward, name="city_ward"),
+    # Search across years, and the 達成度 per year of a ward and of the city.
+    path("search/", search.search_page, name="search"),
+    path("board/<str:ward>/trends/", trends.ward_trends_page, name="ward_trends"),
+    path("cities/<str:code>/trends/", trends.city_trends_page, name="city_trends"),
 ]

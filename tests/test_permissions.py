@@ -130,6 +130,11 @@ def city_only(ok=200):
     return _statuses(editor=403, other_editor=403, reviewer=403, superuser=ok, city_staff=ok)
 
 
+def trends_read():
+    """A ward's 達成度 across years: its reviewers, its city's staff, superusers; its other members 403."""
+    return {**board_only(200), "city_staff": 200}
+
+
 @dataclass
 class World:
     sheet: Sheet
@@ -570,6 +575,17 @@ ROWS = [
         lambda w: ["141305", 2025, "中原区"],
         city_only(404),
     ),
+    # Search: every signed-in person, over what they may read (an outsider is told there is nothing).
+    Row("search", "GET", "goals:search", NONE, everyone(200)),
+    Row("search, words", "GET", "goals:search", NONE, everyone(200), data=lambda w: {"q": "窓口"}),
+    Row("search", "POST", "goals:search", NONE, post_only()),
+    # The 達成度 per year: a ward's reviewers and its city's staff; the city's staff for the city.
+    Row("ward trends", "GET", "goals:ward_trends", WARD, trends_read()),
+    Row("ward trends", "POST", "goals:ward_trends", WARD, post_only()),
+    Row("ward trends, unknown ward", "GET", "goals:ward_trends", lambda w: ["無い区"], everyone(404)),
+    Row("city trends", "GET", "goals:city_trends", lambda w: ["141305"], city_only(200)),
+    Row("city trends", "POST", "goals:city_trends", lambda w: ["141305"], post_only()),
+    Row("city trends, unknown city", "GET", "goals:city_trends", lambda w: ["999999"], everyone(404)),
 ]
 
 
@@ -640,7 +656,7 @@ def _check(client, row, persona, user, seed):
     world = World(seed, report, goal, AchievementLevel.objects.get(number=2), comment)
     url = reverse(row.name, args=row.args(world))
     before = database_dump()
-    response = client.get(url) if row.method == "GET" else client.post(url, row.data(world))
+    response = client.get(url, row.data(world)) if row.method == "GET" else client.post(url, row.data(world))
     after = database_dump()
     expected = row.expect[persona]
     where = f"{row.method} {row.label} as {persona}"
