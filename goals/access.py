@@ -368,3 +368,9 @@ def public_sheets():
 def public_sheet(ward: str, year: int) -> Sheet:
     """A published sheet by ward name and fiscal year; anything else is 404 for everyone."""
     return get_object_or_404(public_sheets(), ward__name=ward, fiscal_year=year)
+
+
+def city_for_rollup(user, code: str) -> City:
+    """The city's roll-up of every ward's sheet (page, PDF, workbook): as the city board, its staff
+    and superusers; a member of one of its wards 403, anyone else 404."""
+    return city_for_staff(user, code)

@@ -86,4 +86,7 @@ urlpatterns: list = [
     # The city (区政推進): every ward of the city, read only.
     path("cities/<str:code>/<int:year>/", city.city, name="city"),
     path("cities/<str:code>/<int:year>/wards/<str:ward>/", city.city_ward, name="city_ward"),
+    path("cities/<str:code>/<int:year>/rollup/", city.city_rollup, name="city_rollup"),
+    path("cities/<str:code>/<int:year>/rollup/pdf/", city.city_rollup_pdf, name="city_rollup_pdf"),
+    path("cities/<str:code>/<int:year>/rollup/xlsx/", city.city_rollup_xlsx, name="city_rollup_xlsx"),
 ]
