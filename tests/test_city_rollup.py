@@ -13,6 +13,7 @@ from goals.overview.city import rollup_summary
 from goals.sheet.layout import build_layout
 from goals.sheet.pdf import render_pdf
 from goals.sheet.rollup import build_city_layout, render_rollup_pdf, render_rollup_xlsx
+from goals.sheet.workbook import render_xlsx
 
 from .publication_helpers import city_ward, hand_everything_in, kawasaki
 from .sheet_helpers import pdfinfo, pdftotext_pages, strip
@@ -84,6 +85,12 @@ def test_rollup_workbook_has_the_summary_then_one_worksheet_per_ward(seed, takat
     assert ward["A1"].value == "令和7年度向上指針取組シート"
     values = [c for row in ward.iter_rows(values_only=True) for c in row if c]
     assert "部署名" in values and "総務課の目標" in values and "未提出" in values
+    # Each ward's worksheet is its own workbook's 取組シート, cell for cell, merges and breaks too.
+    own = load_workbook(io.BytesIO(render_xlsx(build_layout(seed))))["取組シート"]
+    drawn = workbook["幸区"]
+    assert list(drawn.iter_rows(values_only=True)) == list(own.iter_rows(values_only=True))
+    assert drawn.merged_cells.ranges == own.merged_cells.ranges
+    assert [b.id for b in drawn.row_breaks.brk] == [b.id for b in own.row_breaks.brk]
 
 
 def test_rollup_page_and_downloads(client, seed, takatsu, city_staff):
