@@ -240,6 +240,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop(servers) -> None:
+    """End the servers (SIGTERM, then SIGKILL after 30 s), all at once rather than one after the other."""
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def test_two_gunicorn_instances_on_one_host_keep_their_own_control_socket(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -266,14 +278,7 @@ def test_two_gunicorn_instances_on_one_host_keep_their_own_control_socket(tmp_pa
         assert all(s.poll() is None for s in servers), (tmp_path / "gunicorn.log").read_text()
         assert len(sockets) == 2, f"control sockets: {sockets}"
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(servers)
         log.close()
 
 

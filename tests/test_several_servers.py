@@ -33,7 +33,7 @@ from goals.models import Goal
 from tests.bad_workbooks import small_workbook
 
 from .conftest import PASSWORD
-from .test_operations import BASE_DIR, clean_env, free_port
+from .test_operations import BASE_DIR, clean_env, free_port, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START_SECONDS = 60
@@ -156,14 +156,7 @@ def servers(transactional_db, tmp_path, seed):
                 time.sleep(0.2)
         yield addresses
     finally:
-        for server in started:
-            server.terminate()
-        for server in started:
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(started)
         log.close()
 
 
