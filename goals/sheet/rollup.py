@@ -27,7 +27,7 @@ from django.utils import timezone
 from goals.lib.wareki import date_label, fiscal_year_label
 from goals.overview.city import RollupSummary, rollup_summary
 from goals.sheet.layout import SheetLayout, build_layout
-from goals.sheet.vocabulary import TITLE_SUFFIX
+from goals.sheet.vocabulary import LEGEND_HEADING, TITLE_SUFFIX
 
 ROLLUP_HEADING = "各区の取りまとめ"
 SUMMARY_HEADING = "集計（区ごとの達成度と部署の提出状況）"
@@ -73,6 +73,15 @@ class CityLayout:
         """The summary as rows of cells, the city's total last."""
         rows = [*self.summary.rows, *([self.summary.total] if self.summary.total else [])]
         return [[str(r.ward), r.phase, r.goals, *r.levels, r.no_level, *r.statuses] for r in rows]
+
+    @property
+    def level_columns(self) -> list[tuple[str, str]]:
+        """(number, label) of each level: the summary's header shows the number, the legend its label."""
+        return [tuple(label.split(" ", 1)) for label in self.summary.level_labels]
+
+    @property
+    def legend_line(self) -> str:
+        return "　".join((LEGEND_HEADING, *self.summary.level_labels))
 
     def filename(self, extension: str) -> str:
         """令和7年度向上指針取組シート_川崎市_各区の取りまとめ.pdf."""
