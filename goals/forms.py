@@ -11,6 +11,7 @@ from goals.models import (
     AchievementLevel,
     Category,
     Goal,
+    MailSetting,
 )
 from goals.sheet.pagination import result_length_for_a_page
 
@@ -144,6 +145,35 @@ class ReturnForm(Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="部署のページに表示され、部署の入力担当にメールで届きます。",
         error_messages={"required": "差戻しの理由を入力してください。"},
+    )
+    goals = forms.TypedMultipleChoiceField(
+        label="差戻しの対象の目標（任意）",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選んだ目標は、差戻しの理由とともに部署のページとメールに表示されます。",
+        error_messages={"invalid_choice": "選んだ目標が見つかりません。画面を開き直してください。"},
+    )
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goals"].choices = [(g.pk, f"目標{g.number}：{_short(g.text)}") for g in goals]
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class MailSettingForm(Form):
+    delivery = forms.ChoiceField(
+        label="提出・承認待ち・コメントの通知メール",
+        choices=MailSetting.Delivery.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "受け取り方を選んでください。",
+            "invalid_choice": "受け取り方を選んでください。",
+        },
     )
 
 

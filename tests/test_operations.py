@@ -153,7 +153,7 @@ def daily_jobs() -> list[list[str]]:
 
 def test_the_documented_daily_jobs_run_and_remove_expired_sessions_and_uploads(db, reviewer):
     jobs = daily_jobs()
-    assert [job[0] for job in jobs] == ["send_reminders", "clearsessions", "purge_uploads"]
+    assert [job[0] for job in jobs] == ["send_reminders", "send_digests", "clearsessions", "purge_uploads"]
     expired = Session.objects.create(
         session_key="x" * 32, session_data="e30:", expire_date=timezone.now() - timezone.timedelta(days=1)
     )

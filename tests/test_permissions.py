@@ -22,7 +22,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
-from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog, Sheet
+from goals.models import (
+    AchievementLevel,
+    DepartmentReport,
+    DigestItem,
+    Goal,
+    GoalComment,
+    MailSetting,
+    ReminderLog,
+    Sheet,
+)
 
 from .conftest import fill_results
 from .publication_helpers import hand_everything_in
@@ -241,6 +250,15 @@ ROWS = [
     Row("tasks", "POST", "goals:tasks", NONE, post_only()),
     Row("help", "GET", "goals:help", NONE, everyone(200)),
     Row("help", "POST", "goals:help", NONE, post_only()),
+    Row("mail settings", "GET", "goals:mail_settings", NONE, everyone(200)),
+    Row(
+        "mail settings",
+        "POST",
+        "goals:mail_settings",
+        NONE,
+        everyone(302),
+        data=lambda w: {"delivery": "daily"},
+    ),
     Row("department page", "GET", "goals:report", REPORT, department_read()),
     Row("department page, closed", "GET", "goals:report", REPORT, department_read(), state="closed"),
     Row("department page, unknown", "GET", "goals:report", lambda w: [999999], everyone(404)),
@@ -604,6 +622,8 @@ def database_dump():
         list(Membership.objects.order_by("pk").values()),
         list(get_user_model().objects.order_by("pk").values("username", "email", "last_name", "first_name")),
         list(GoalComment.objects.order_by("pk").values()),
+        list(MailSetting.objects.order_by("pk").values("user_id", "delivery")),
+        list(DigestItem.objects.order_by("pk").values()),
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('goals', '0007_goal_comments'),
+        ('goals', '0009_doccache_sheet_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
