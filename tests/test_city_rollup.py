@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from goals.models import DepartmentReport, Goal, Sheet
+from goals.models import DepartmentReport, Goal, Sheet, SheetDocument
 from goals.overview.city import rollup_summary
 from goals.sheet.layout import build_layout
 from goals.sheet.pdf import render_pdf
@@ -19,8 +19,9 @@ from .publication_helpers import city_ward, hand_everything_in, kawasaki
 from .sheet_helpers import pdfinfo, pdftotext_pages, strip
 from .test_city import SESSION, SESSION_RENEWAL, _published_wards
 
-# City, staff check, sheets with wards, goals by level, reports by status, levels, the deadline banner.
-ROLLUP_PAGE_QUERIES = SESSION + 7 + SESSION_RENEWAL
+# City, staff check, any sheet that year, sheets with wards, goals by level, reports by status, levels,
+# the deadline banner.
+ROLLUP_PAGE_QUERIES = SESSION + 8 + SESSION_RENEWAL
 
 
 @pytest.fixture
@@ -126,3 +127,25 @@ def test_rollup_page_queries_are_constant(client, city_staff, scale, django_asse
     with django_assert_num_queries(ROLLUP_PAGE_QUERIES):
         body = client.get(reverse("goals:city_rollup", args=["141305", 2025])).content.decode()
     assert body.count("の取組シート</a>") == scale + 1
+
+
+def test_rollup_downloads_are_kept_and_a_change_in_any_ward_draws_them_again(
+    client, seed, takatsu, city_staff
+):
+    """The roll-up lives in the shared document store under a key made of every ward's sheet key."""
+    client.force_login(city_staff)
+    url = reverse("goals:city_rollup_xlsx", args=["141305", 2025])
+    first = client.get(url)
+    assert SheetDocument.objects.filter(key__startswith="city:").count() == 1
+    again = client.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Goal.objects.filter(sheet=takatsu, department__name="総務課").update(text="変わった目標")
+    changed = client.get(url)
+    assert changed["ETag"] != first["ETag"]
+    assert SheetDocument.objects.filter(key__startswith="city:").count() == 2
+    assert "変わった目標" in [
+        c
+        for row in load_workbook(io.BytesIO(changed.content))["高津区"].iter_rows(values_only=True)
+        for c in row
+    ]

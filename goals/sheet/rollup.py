@@ -18,9 +18,11 @@ Building a CityLayout takes a constant number of queries per ward (build_layout'
 plus the summary's three.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -102,6 +104,40 @@ def build_city_layout(city, year: int, *, sheets: bool = True) -> CityLayout:
         summary=summary,
         wards=wards,
     )
+
+
+# What draws the roll-up besides goals/sheet (already in the sheets' keys): its summary and template.
+ROLLUP_CODE = (
+    "goals/overview/city.py",
+    "templates/goals/city/rollup_print.html",
+    "templates/goals/city/_rollup_summary.html",
+)
+
+
+def rollup_key(city, year: int, kind: str) -> str:
+    """The key of the roll-up's PDF (`kind`: its variant) or workbook ("xlsx") in the shared document
+    store (goals/sheet/documents.py): every ward's own sheet key, the city, and the roll-up's own code.
+    A constant number of queries per ward; any change to any ward's sheet makes a new key."""
+    from django.conf import settings
+
+    from goals.models import Sheet
+    from goals.sheet import documents
+
+    sheets = (
+        Sheet.objects.filter(ward__city=city, fiscal_year=year).select_related("ward").order_by("ward__name")
+    )
+    code = hashlib.blake2b(digest_size=16)
+    for name in ROLLUP_CODE:
+        code.update((Path(settings.BASE_DIR) / name).read_bytes())
+    inputs = (
+        city.pk,
+        city.name,
+        year,
+        kind,
+        code.hexdigest(),
+        [documents.sheet_key(s, kind) for s in sheets],
+    )
+    return f"city:{city.pk}:{year}:{hashlib.blake2b(repr(inputs).encode(), digest_size=20).hexdigest()}"
 
 
 def worksheet_title(name: str) -> str:

@@ -1,10 +1,9 @@
 """The city board (区政推進): every ward of a city for a fiscal year, read only."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from goals import access
@@ -12,9 +11,9 @@ from goals.lib.wareki import fiscal_year_label
 from goals.models import Sheet
 from goals.overview.board import board, status_counts
 from goals.overview.city import city_board, city_years
-from goals.sheet.pdf_helper import PdfHelperFailed, render_rollup_pdf
-from goals.sheet.rollup import build_city_layout, render_rollup_xlsx
-from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from goals.sheet.pdf_helper import PdfHelperFailed
+from goals.sheet.rollup import build_city_layout
+from goals.views import downloads
 
 
 @require_safe
@@ -57,39 +56,32 @@ def city_ward(request, code, year, ward):
     return render(request, "goals/city/ward.html", context)
 
 
-def _rollup(request, code, year, *, sheets: bool):
+def _rollup_city(request, code, year):
+    """The city, for its staff and superusers, if any of its wards has a sheet that year; else 404."""
     city = access.city_for_rollup(request.user, code)
-    rollup = build_city_layout(city, year, sheets=sheets)
-    if not rollup.summary.rows:
+    if not Sheet.objects.filter(ward__city=city, fiscal_year=year).exists():
         raise Http404("この年度の取組シートはありません。")
-    return city, rollup
+    return city
 
 
 @require_safe
 def city_rollup(request, code, year):
     """Every ward's sheet of the year at once: the summary table, links to each sheet, the downloads."""
-    city, rollup = _rollup(request, code, year, sheets=False)
+    city = _rollup_city(request, code, year)
+    rollup = build_city_layout(city, year, sheets=False)
     return render(request, "goals/city/rollup.html", {"city": city, "year": year, "rollup": rollup})
 
 
 @require_safe
 def city_rollup_pdf(request, code, year):
-    city, rollup = _rollup(request, code, year, sheets=True)
+    city = _rollup_city(request, code, year)
     try:
-        content = render_rollup_pdf(rollup)
+        return downloads.city_rollup(request, city, year, "pdf")
     except PdfHelperFailed as error:
         messages.error(request, str(error))
         return redirect("goals:city_rollup", city.code, year)
-    return download(content, "application/pdf", rollup.filename("pdf"))
 
 
 @require_safe
 def city_rollup_xlsx(request, code, year):
-    _city, rollup = _rollup(request, code, year, sheets=True)
-    return download(render_rollup_xlsx(rollup), XLSX_CONTENT_TYPE, rollup.filename("xlsx"))
-
-
-def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
+    return downloads.city_rollup(request, _rollup_city(request, code, year), year, "xlsx")
