@@ -127,13 +127,15 @@ def measure(client, url, runs):
 
 
 def download_time(client, url):
-    """Wall time, and this process's CPU time (the PDF is drawn in-process here: what a helper would
-    spend on a free core), and the size."""
+    """The first download (drawn in-process here: wall time, and this process's CPU time, what a helper
+    would spend on a free core), its size, and a second one (kept in the shared document store)."""
     start, cpu = time.perf_counter(), time.process_time()
     response = client.get(url)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert response.status_code == 200, (url, response.status_code)
-    return elapsed, cpu, len(response.content)
+    start = time.perf_counter()
+    assert client.get(url).content == response.content
+    return elapsed, cpu, len(response.content), time.perf_counter() - start
 
 
 def run(options):
@@ -202,10 +204,11 @@ def run(options):
         + ("met" if not over else f"NOT met ({', '.join(over)})")
     )
     if loaded:
-        print("the roll-up's downloads (one request each: wall time, CPU time of this process, size):")
+        print("the roll-up's downloads (first: wall time, CPU time of this process, size; then kept):")
         for name in downloads:
             cells = "   ".join(
                 f"{s}× {loaded[s][name][0]:.1f}s ({loaded[s][name][1]:.1f}s cpu) {loaded[s][name][2] / 1024:.0f}kB"
+                f", kept {loaded[s][name][3] * 1000:.0f}ms"
                 for s in scales
             )
             print(f"  {name:<20} {cells}")
