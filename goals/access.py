@@ -417,3 +417,9 @@ def ward_for_trends(user, ward: str) -> Ward:
             "区全体の達成度の推移は、区の取りまとめ担当（総務課）と市の区政推進担当だけが見られます。"
         )
     return found
+
+
+def city_for_rollup(user, code: str) -> City:
+    """The city's roll-up of every ward's sheet (page, PDF, workbook): as the city board, its staff
+    and superusers; a member of one of its wards 403, anyone else 404."""
+    return city_for_staff(user, code)

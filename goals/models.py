@@ -633,3 +633,39 @@ class SheetDocument(models.Model):
 
     def __str__(self):
         return self.filename or self.key
+
+
+class StagedUpload(models.Model):
+    """A file waiting between its preview and its confirmation: a sheet's workbook or a ward's roster.
+
+    Kept in the database, not on a local disk, so the confirmation may reach
+    another app server than the preview did. goals/imports/store.py and
+    departments/staff/store.py read and write it; expired ones are removed on
+    every new upload and by `manage.py purge_uploads` (the daily job).
+    """
+
+    class Kind(models.TextChoices):
+        SHEET = "sheet", "取組シートの読み込み"
+        ROSTER = "roster", "職員名簿の読み込み"
+
+    token = models.CharField("識別子", max_length=64, unique=True)
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="読み込んだ人"
+    )
+    filename = models.CharField("ファイル名", max_length=200)
+    data = models.BinaryField("内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    # What the upload is for (ward, year, worksheet; 適用日 and the previewed plan for a roster).
+    details = models.JSONField("読み込みの条件", default=dict)
+    # What was read from the file, per reading's key, so preview and confirmation do not read it again.
+    readings = models.JSONField("読み取り結果", default=dict)
+    created_at = models.DateTimeField("読み込んだ日時", default=timezone.now)
+    expires_at = models.DateTimeField("有効期限", db_index=True)
+
+    class Meta:
+        verbose_name = "確認待ちのファイル"
+        verbose_name_plural = "確認待ちのファイル"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.filename}"

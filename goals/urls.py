@@ -94,4 +94,7 @@ urlpatterns: list = [
     path("search/", search.search_page, name="search"),
     path("board/<str:ward>/trends/", trends.ward_trends_page, name="ward_trends"),
     path("cities/<str:code>/trends/", trends.city_trends_page, name="city_trends"),
+    path("cities/<str:code>/<int:year>/rollup/", city.city_rollup, name="city_rollup"),
+    path("cities/<str:code>/<int:year>/rollup/pdf/", city.city_rollup_pdf, name="city_rollup_pdf"),
+    path("cities/<str:code>/<int:year>/rollup/xlsx/", city.city_rollup_xlsx, name="city_rollup_xlsx"),
 ]

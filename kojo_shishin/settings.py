@@ -1,7 +1,6 @@
 """Settings for kojo_shishin, read from the environment (see README)."""
 
 import datetime
-import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -288,11 +287,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# Where an uploaded workbook waits between preview and confirm; with several
-# app servers it must be a directory they share.
-IMPORT_UPLOAD_DIR = Path(
-    env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
-)
+# An uploaded workbook or roster waits between preview and confirm in the database
+# (goals.models.StagedUpload), so any app server may answer either request, for this long.
 IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
 
 # --- Logs ----------------------------------------------------------------------------------

@@ -586,6 +586,20 @@ ROWS = [
     Row("city trends", "GET", "goals:city_trends", lambda w: ["141305"], city_only(200)),
     Row("city trends", "POST", "goals:city_trends", lambda w: ["141305"], post_only()),
     Row("city trends, unknown city", "GET", "goals:city_trends", lambda w: ["999999"], everyone(404)),
+    *[
+        row
+        for label, name in (
+            ("city roll-up", "goals:city_rollup"),
+            ("city roll-up PDF", "goals:city_rollup_pdf"),
+            ("city roll-up workbook", "goals:city_rollup_xlsx"),
+        )
+        for row in (
+            Row(label, "GET", name, lambda w: ["141305", 2025], city_only(200)),
+            Row(label, "POST", name, lambda w: ["141305", 2025], post_only()),
+            Row(f"{label}, unknown year", "GET", name, lambda w: ["141305", 2001], city_only(404)),
+            Row(f"{label}, unknown city", "GET", name, lambda w: ["999999", 2025], everyone(404)),
+        )
+    ],
 ]
 
 

@@ -101,6 +101,15 @@ def render_xlsx(layout: SheetLayout) -> bytes:
     worksheet.title = SHEET_TITLE
     workbook.properties.title = f"{layout.title} {layout.ward}"
     workbook.properties.creator = layout.issuer
+    write_sheet(worksheet, layout)
+    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def write_sheet(worksheet, layout: SheetLayout) -> None:
+    """The official layout on one worksheet (also one ward's worksheet of the city's roll-up)."""
     widths = _column_widths(layout)
     for column, width in enumerate(widths, 1):
         worksheet.column_dimensions[get_column_letter(column)].width = width
@@ -108,10 +117,6 @@ def render_xlsx(layout: SheetLayout) -> bytes:
     paged = _paged(worksheet, layout, header_row, widths)
     _write_goals(worksheet, paged, header_row, widths)
     _print_setup(worksheet, layout, header_row)
-    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def _column_widths(layout: SheetLayout) -> list[float]:
@@ -156,6 +161,10 @@ def _set(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP,
     if border:
         cell.border = border
     return cell
+
+
+# Other worksheets drawn in the same style (the city's roll-up summary) write their cells safely too.
+set_cell = _set
 
 
 def _merged_line(worksheet, row: int, value: str, font, alignment, last_column: int):

@@ -20,7 +20,8 @@ from django.utils.http import content_disposition_header, http_date
 
 from goals.sheet import documents
 from goals.sheet.layout import build_layout
-from goals.sheet.pdf_helper import render_pdf
+from goals.sheet.pdf_helper import render_pdf, render_rollup_pdf
+from goals.sheet.rollup import build_city_layout, render_rollup_xlsx, rollup_key
 from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from goals.sheet.workbook import render_xlsx
 
@@ -44,6 +45,22 @@ def sheet_xlsx(request, sheet, selection: dict, public: bool = False):
 
     key = documents.sheet_key(sheet, "xlsx", **selection)
     return _respond(request, key, render, XLSX_CONTENT_TYPE, public)
+
+
+def city_rollup(request, city, year: int, kind: str, variant: str | None = None):
+    """The city's roll-up (goals/sheet/rollup.py) as a PDF (`kind` "pdf") or workbook ("xlsx"), kept in
+    the same store; raises PdfHelperFailed if the PDF cannot be drawn."""
+    variant = variant or settings.SHEET_PDF_VARIANT
+
+    def render():
+        layout = build_city_layout(city, year)
+        if kind == "pdf":
+            return render_rollup_pdf(layout, variant), layout.filename("pdf")
+        return render_rollup_xlsx(layout), layout.filename("xlsx")
+
+    key = rollup_key(city, year, variant if kind == "pdf" else "xlsx")
+    content_type = "application/pdf" if kind == "pdf" else XLSX_CONTENT_TYPE
+    return _respond(request, key, render, content_type, False)
 
 
 def _respond(request, key: str, render, content_type: str, public: bool) -> HttpResponse:
