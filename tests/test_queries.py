@@ -12,7 +12,8 @@ from goals.seed.synthetic import build_synthetic_sheet
 # (session, user, then the page's own lookups; see each test's docstring for the N+1 it rules out), plus
 # the session's renewal at the end (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST).
 SESSION_RENEWAL = 3
-DEPARTMENT_PAGE_QUERIES = 16 + SESSION_RENEWAL  # + is the reader its 承認者, + open threads per goal, + does the department have one (where a 提出 goes)
+# + is the reader its 承認者, + open threads per goal, + does the department have one (where a 提出 goes)
+DEPARTMENT_PAGE_QUERIES = 16 + SESSION_RENEWAL
 BOARD_QUERIES = 12 + SESSION_RENEWAL  # 12th: open threads per department
 GOAL_PAGE_QUERIES = 11 + SESSION_RENEWAL  # 11th: the conversation
 
