@@ -35,7 +35,11 @@ LINEAR_LIMIT = 3.3
 ADMIN_STACK = ("import_export.", "tablib", "goals.admin", "departments.admin", "departments.resources")
 # Imported by the app registry and by Django's template engine, which loads every installed
 # app's template tags: the package and its tags (diff-match-patch only).
-ALLOWED = {"import_export._version", "import_export.templatetags", "import_export.templatetags.import_export_tags"}
+ALLOWED = {
+    "import_export._version",
+    "import_export.templatetags",
+    "import_export.templatetags.import_export_tags",
+}
 REPORTING = (
     "import atexit, runpy, sys\n"
     "atexit.register(lambda: print('\\n'.join(['--modules--', *sorted(sys.modules)])))\n"
@@ -99,7 +103,9 @@ def build():
     for scale in SCALES:
         sheet = build_synthetic_sheet(scale=scale, ward_name=f"試験{scale}区")
         handed_in = [d.pk for d in sheet.ward.departments.all() if d.order % 3 == 0]
-        Goal.objects.filter(sheet=sheet, department__in=handed_in).update(result="実施しました。", achievement=level)
+        Goal.objects.filter(sheet=sheet, department__in=handed_in).update(
+            result="実施しました。", achievement=level
+        )
         DepartmentReport.objects.filter(sheet=sheet, department__in=handed_in).update(
             status=DepartmentReport.Status.SUBMITTED
         )
@@ -140,7 +146,9 @@ def export_processes(env, runs):
             )
             times.append(time.perf_counter() - start)
             modules = set(done.stdout.split("--modules--\n", 1)[1].split())
-            unwanted |= {m for m in modules if m.startswith(ADMIN_STACK) or m.startswith("openpyxl")} - ALLOWED
+            unwanted |= {
+                m for m in modules if m.startswith(ADMIN_STACK) or m.startswith("openpyxl")
+            } - ALLOWED
     return statistics.median(times), sorted(unwanted)
 
 
@@ -180,7 +188,9 @@ def run(options, env):
     export_time, unwanted = export_processes(env, options.process_runs)
 
     print(f"after:  {load()}")
-    print(f"synthetic wards of 42 / 420 / 1,260 goals (1× / 10× / 30×), SQLite, median of {options.runs} warm runs")
+    print(
+        f"synthetic wards of 42 / 420 / 1,260 goals (1× / 10× / 30×), SQLite, median of {options.runs} warm runs"
+    )
     ratio = workbook[30] / workbook[10]
     print(
         f"  workbook render      1× {workbook[1] * 1000:6.0f} ms  10× {workbook[10] * 1000:6.0f} ms"
