@@ -74,10 +74,12 @@ fixtures: install
 	$(DEV) $(MANAGE) build_seed_fixture
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
-# LibreOffice where soffice is installed (docs/benchmarks.md).
+# LibreOffice where soffice is installed; the workbook, board and sheet page at 1x/10x/30x with
+# their targets (docs/benchmarks.md).
 bench: install bench-import bench-roster bench-access-log
 	$(BIN)/python scripts/bench_sheet.py
 	$(BIN)/python scripts/bench_city.py
+	$(BIN)/python scripts/bench_pages.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
 # after changing pyproject.toml.
