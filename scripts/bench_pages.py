@@ -152,6 +152,12 @@ def export_processes(env, runs):
     return statistics.median(times), sorted(unwanted)
 
 
+def _listed(modules: list[str]) -> str:
+    if not modules:
+        return "none"
+    return f"{len(modules)} ({', '.join(modules[:4])}, …)" if len(modules) > 4 else ", ".join(modules)
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -208,7 +214,7 @@ def run(options, env):
         )
     print(
         f"  export_sheet --format pdf (seed, whole process) {export_time:.2f} s;"
-        f" admin-stack modules loaded: {', '.join(unwanted) or 'none'}  {verdict(not unwanted)}"
+        f" admin-stack modules loaded: {_listed(unwanted)}  {verdict(not unwanted)}"
     )
 
 
