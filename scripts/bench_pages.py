@@ -28,6 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# Run as `python scripts/bench_pages.py`: the other benchmarks are beside it.
+from bench_city import measure as measure_page
+from bench_sheet import median_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = (1, 10, 30)
 PAGE_TARGET_S = 0.100
@@ -51,16 +55,6 @@ REPORTING = (
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (5 min {five:.2f}) on {os.cpu_count()} cores"
-
-
-def median_seconds(function, runs: int) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():
@@ -115,18 +109,6 @@ def build():
         )
         sheets[scale] = (sheet, user)
     return sheets
-
-
-def measure_page(client, url, runs):
-    from django.db import connection
-
-    response = client.get(url)  # warm-up: templates compiled, caches filled
-    assert response.status_code == 200, (url, response.status_code)
-    queries = []
-    # Counted as they run: Django clears its own query log at the start of every request.
-    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
-        client.get(url)
-    return median_seconds(lambda: client.get(url), runs), len(queries), len(response.content)
 
 
 def export_processes(env, runs):
