@@ -368,3 +368,58 @@ def public_sheets():
 def public_sheet(ward: str, year: int) -> Sheet:
     """A published sheet by ward name and fiscal year; anything else is 404 for everyone."""
     return get_object_or_404(public_sheets(), ward__name=ward, fiscal_year=year)
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+
+def searchable_goals(user):
+    """Goals a person may find by search: exactly those whose goal page they may open (readable_goals).
+
+    Every year counts: a department's members find its goals of every year, the ward's reviewers every
+    goal of the ward, city staff every goal of their city's wards, superusers all. Not every sheet a
+    ward member may print: the printed sheet hides drafts and conversations, and every hit links to
+    the goal page with both.
+    """
+    return readable_goals(user)
+
+
+def searchable_departments(user):
+    """The departments whose goals a person may search, by the same reach as readable_goals but on
+    the small departments table (the search form's choices; retired departments too: old years
+    keep them)."""
+    if user.is_superuser:
+        return Department.objects.all()
+    if not user.is_authenticated:
+        return Department.objects.none()
+    own = Membership.objects.active().filter(user_id=user.pk).values("department_id")
+    return Department.objects.filter(
+        Q(pk__in=own) | Q(ward__in=reviewed_wards(user)) | Q(ward__city__staff__user=user)
+    ).distinct()
+
+
+def searchable_wards(user):
+    """The wards of the departments a person may search, for the search form's choices."""
+    if user.is_superuser:
+        return Ward.objects.all()
+    return Ward.objects.filter(pk__in=searchable_departments(user).values("ward_id"))
+
+
+# --- Trends (達成度 per year) ----------------------------------------------------------------------
+
+
+def ward_for_trends(user, ward: str) -> Ward:
+    """A ward's 達成度 across years: its reviewers, its city's staff and superusers (who read every
+    department of it); its other members 403, anyone else 404."""
+    found = get_object_or_404(Ward.objects.for_user(user).select_related("city"), name=ward)
+    if not (found.is_reviewed_by(user) or staff_cities(user).filter(wards=found).exists()):
+        raise PermissionDenied(
+            "区全体の達成度の推移は、区の取りまとめ担当（総務課）と市の区政推進担当だけが見られます。"
+        )
+    return found
+
+
+def city_for_rollup(user, code: str) -> City:
+    """The city's roll-up of every ward's sheet (page, PDF, workbook): as the city board, its staff
+    and superusers; a member of one of its wards 403, anyone else 404."""
+    return city_for_staff(user, code)

@@ -12,7 +12,17 @@ from goals import workflow
 from goals.admin_io.formats import FlatImportExportAdmin
 from goals.admin_io.resources import GoalResource
 from goals.lib.wareki import datetime_label
-from goals.models import AchievementLevel, Category, DepartmentReport, Goal, ReminderLog, ServicePolicy, Sheet
+from goals.models import (
+    AchievementLevel,
+    Category,
+    DepartmentReport,
+    DigestItem,
+    Goal,
+    MailSetting,
+    ReminderLog,
+    ServicePolicy,
+    Sheet,
+)
 
 
 # django-simple-history's URL pattern takes any text as the version id, and its lookup then fails with
@@ -214,6 +224,8 @@ class DepartmentReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["department", "sheet__ward", "status_changed_by"]
     list_filter = ["sheet__ward", "sheet__fiscal_year", "status", "department"]
     search_fields = ["department__name"]
+    # Goals by number, not a list of every goal of every year.
+    raw_id_fields = ["return_goals"]
 
 
 @admin.register(ReminderLog)
@@ -222,3 +234,24 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_select_related = ["report__sheet__ward", "report__department"]
     list_filter = ["date"]
     readonly_fields = ["report", "date", "recipients", "sent_at"]
+
+
+@admin.register(MailSetting)
+class MailSettingAdmin(admin.ModelAdmin):
+    list_display = ["user", "delivery", "updated_at"]
+    list_select_related = ["user"]
+    list_filter = ["delivery"]
+    search_fields = ["user__username", "user__last_name"]
+
+
+@admin.register(DigestItem)
+class DigestItemAdmin(admin.ModelAdmin):
+    """What the daily digest held and when it went out: a record, not edited by hand."""
+
+    list_display = ["created_at", "user", "line", "sent_at"]
+    list_select_related = ["user"]
+    list_filter = ["sent_at"]
+    readonly_fields = ["user", "ward", "line", "url", "created_at", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False

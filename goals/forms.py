@@ -11,7 +11,9 @@ from goals.models import (
     AchievementLevel,
     Category,
     Goal,
+    MailSetting,
 )
+from goals.overview.search import NO_LEVEL, query_problem
 from goals.sheet.pagination import result_length_for_a_page
 
 
@@ -145,6 +147,35 @@ class ReturnForm(Form):
         help_text="部署のページに表示され、部署の入力担当にメールで届きます。",
         error_messages={"required": "差戻しの理由を入力してください。"},
     )
+    goals = forms.TypedMultipleChoiceField(
+        label="差戻しの対象の目標（任意）",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選んだ目標は、差戻しの理由とともに部署のページとメールに表示されます。",
+        error_messages={"invalid_choice": "選んだ目標が見つかりません。画面を開き直してください。"},
+    )
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goals"].choices = [(g.pk, f"目標{g.number}：{_short(g.text)}") for g in goals]
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class MailSettingForm(Form):
+    delivery = forms.ChoiceField(
+        label="提出・承認待ち・コメントの通知メール",
+        choices=MailSetting.Delivery.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "受け取り方を選んでください。",
+            "invalid_choice": "受け取り方を選んでください。",
+        },
+    )
 
 
 class AdvanceForm(Form):
@@ -225,3 +256,38 @@ class CommentForm(Form):
 
 class ResolveForm(Form):
     resolved = forms.TypedChoiceField(choices=[("1", "解決"), ("0", "未解決")], coerce=lambda v: v == "1")
+
+
+class SearchForm(Form):
+    """The search page's words and filters; the choices are what the person may search. The
+    departments are those of one ward (the chosen one, or the person's only one): a city has
+    hundreds, too many for one list."""
+
+    q = PlainTextField(label="検索する語", required=False)
+    ward = forms.TypedChoiceField(label="区", required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label="部署", required=False, coerce=int, empty_value=None)
+    level = forms.ChoiceField(label="達成度", required=False)
+
+    def __init__(self, *args, wards, years, departments, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        invalid = {"invalid_choice": "一覧から選んでください（「%(value)s」は選べません）。"}
+        for name in ("ward", "year", "department", "level"):
+            self.fields[name].error_messages.update(invalid)
+        self.fields["ward"].choices = [("", "すべての区"), *((w.pk, w.name) for w in wards)]
+        self.fields["year"].choices = [("", "すべての年度"), *years]
+        self.fields["department"].choices = [
+            ("", "すべての部署"),
+            *((d.pk, f"{d.name}（廃止）" if d.retired_on else d.name) for d in departments),
+        ]
+        self.fields["level"].choices = [
+            ("", "すべての達成度"),
+            *((str(lv.pk), f"{lv.number} {lv.label}") for lv in levels),
+            (NO_LEVEL, "未入力"),
+        ]
+
+    def clean_q(self):
+        query = " ".join(self.cleaned_data["q"].split())
+        if problem := query_problem(query):
+            raise forms.ValidationError(problem)
+        return query

@@ -363,6 +363,10 @@ class DepartmentReport(models.Model):
     )
     status = models.CharField("状況", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     return_reason = models.TextField("差戻しの理由", blank=True, max_length=RESULT_TEXT_MAX)
+    # The goals the last 差戻し is about (chosen on the return form); cleared by the next 提出.
+    return_goals = models.ManyToManyField(
+        "Goal", blank=True, related_name="+", verbose_name="差戻しの対象の目標"
+    )
     status_changed_at = models.DateTimeField("状況の更新日時", null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -556,3 +560,112 @@ class GoalComment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.parent_id is None and self.resolved_at is None
+
+
+class MailSetting(models.Model):
+    """How a person wants the notices they may batch: one mail each (都度) or a daily digest."""
+
+    class Delivery(models.TextChoices):
+        EACH = "each", "都度（1件ごとにメール）"
+        DAILY = "daily", "1日1回まとめて"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_setting", verbose_name="職員"
+    )
+    delivery = models.CharField("通知メールの受け取り方", max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "通知メールの設定"
+        verbose_name_plural = "通知メールの設定"
+
+    def __str__(self):
+        return f"{self.user} {self.get_delivery_display()}"
+
+
+DIGEST_LINE_MAX = 300
+
+
+class DigestItem(models.Model):
+    """A notice held for a person's daily digest. `sent_at` is set in the transaction that sends the
+    digest, so an item is listed in exactly one digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items", verbose_name="宛先"
+    )
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+", verbose_name="区")
+    line = models.CharField("内容", max_length=DIGEST_LINE_MAX)
+    url = models.CharField("リンク", max_length=500)
+    created_at = models.DateTimeField("受付日時", default=timezone.now)
+    sent_at = models.DateTimeField("まとめて送信した日時", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "まとめて送る通知"
+        verbose_name_plural = "まとめて送る通知"
+        ordering = ["user", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.line[:30]}"
+
+
+class SheetDocument(models.Model):
+    """A finished sheet output (a PDF, a workbook, or a part of one), kept under the hash of its inputs.
+
+    The key names everything drawn into the bytes, so an entry never goes
+    stale: a change to the sheet makes a new key, and the old entry ages out
+    of the byte budget (goals/sheet/documents.py). In the database because
+    every app server shares it.
+    """
+
+    key = models.CharField("キー", max_length=200, unique=True)
+    filename = models.CharField("ファイル名", max_length=255, blank=True)
+    content = models.BinaryField("内容")
+    size = models.PositiveBigIntegerField("大きさ（バイト）")
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    # Least recently used entries go first when the budget is exceeded.
+    used_at = models.DateTimeField("最終利用日時", default=timezone.now, db_index=True)
+    # Only entries stored through the Django cache API with a timeout have one.
+    expires_at = models.DateTimeField("有効期限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "出力済みの文書"
+        verbose_name_plural = "出力済みの文書"
+
+    def __str__(self):
+        return self.filename or self.key
+
+
+class StagedUpload(models.Model):
+    """A file waiting between its preview and its confirmation: a sheet's workbook or a ward's roster.
+
+    Kept in the database, not on a local disk, so the confirmation may reach
+    another app server than the preview did. goals/imports/store.py and
+    departments/staff/store.py read and write it; expired ones are removed on
+    every new upload and by `manage.py purge_uploads` (the daily job).
+    """
+
+    class Kind(models.TextChoices):
+        SHEET = "sheet", "取組シートの読み込み"
+        ROSTER = "roster", "職員名簿の読み込み"
+
+    token = models.CharField("識別子", max_length=64, unique=True)
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="読み込んだ人"
+    )
+    filename = models.CharField("ファイル名", max_length=200)
+    data = models.BinaryField("内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    # What the upload is for (ward, year, worksheet; 適用日 and the previewed plan for a roster).
+    details = models.JSONField("読み込みの条件", default=dict)
+    # What was read from the file, per reading's key, so preview and confirmation do not read it again.
+    readings = models.JSONField("読み取り結果", default=dict)
+    created_at = models.DateTimeField("読み込んだ日時", default=timezone.now)
+    expires_at = models.DateTimeField("有効期限", db_index=True)
+
+    class Meta:
+        verbose_name = "確認待ちのファイル"
+        verbose_name_plural = "確認待ちのファイル"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.filename}"

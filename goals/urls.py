@@ -8,10 +8,13 @@ from goals.views import (
     help,
     imports,
     landing,
+    mail_settings,
     public,
     publication,
     reports,
+    search,
     sheets,
+    trends,
     years,
 )
 
@@ -22,6 +25,7 @@ urlpatterns: list = [
     path("", landing.home, name="home"),
     path("tasks/", landing.tasks, name="tasks"),
     path("help/", help.help_page, name="help"),
+    path("settings/mail/", mail_settings.mail_settings, name="mail_settings"),
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("reports/<int:pk>/goals/new/", goal_pages.goal_new, name="goal_new"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
@@ -86,4 +90,11 @@ urlpatterns: list = [
     # The city (区政推進): every ward of the city, read only.
     path("cities/<str:code>/<int:year>/", city.city, name="city"),
     path("cities/<str:code>/<int:year>/wards/<str:ward>/", city.city_ward, name="city_ward"),
+    # Search across years, and the 達成度 per year of a ward and of the city.
+    path("search/", search.search_page, name="search"),
+    path("board/<str:ward>/trends/", trends.ward_trends_page, name="ward_trends"),
+    path("cities/<str:code>/trends/", trends.city_trends_page, name="city_trends"),
+    path("cities/<str:code>/<int:year>/rollup/", city.city_rollup, name="city_rollup"),
+    path("cities/<str:code>/<int:year>/rollup/pdf/", city.city_rollup_pdf, name="city_rollup_pdf"),
+    path("cities/<str:code>/<int:year>/rollup/xlsx/", city.city_rollup_xlsx, name="city_rollup_xlsx"),
 ]

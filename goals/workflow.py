@@ -17,7 +17,12 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from goals import access
-from goals.mail.notifications import notify_awaiting_approval, notify_returned, notify_submitted
+from goals.mail.notifications import (
+    notify_awaiting_approval,
+    notify_comment,
+    notify_returned,
+    notify_submitted,
+)
 from goals.mail.reminders import NOT_SUBMITTED, remind_now
 from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
@@ -221,6 +226,7 @@ def submit(report, *, by):
             numbers = "、".join(g.number for g in missing)
             raise WorkflowError(f"実施結果または達成度が未入力の目標があります（番号：{numbers}）。")
         locked.return_reason = ""
+        locked.return_goals.clear()
         # A new submission is approved and confirmed afresh.
         locked.approved_at = locked.approved_by = locked.confirmed_at = locked.confirmed_by = None
         if locked.department.has_approver():
@@ -247,8 +253,22 @@ def approve(report, *, by):
     return locked
 
 
-def send_back(report, *, by, reason: str):
-    """The 承認者 returns a 承認待ち report to the department's editors with a reason (差戻し)."""
+def _point_at(report, goals) -> str:
+    """Store the goals a return is about (only the department's own on this sheet); the words for
+    the history, so the choice is kept there too."""
+    ids = [g.pk if isinstance(g, Goal) else g for g in goals or ()]
+    chosen = list(
+        Goal.objects.filter(
+            sheet_id=report.sheet_id, department_id=report.department_id, pk__in=ids
+        ).order_by("order", "pk")
+    )
+    report.return_goals.set(chosen)
+    return f"（対象の目標：{'、'.join(g.number for g in chosen)}）" if chosen else ""
+
+
+def send_back(report, *, by, reason: str, goals=()):
+    """The 承認者 returns a 承認待ち report to the department's editors with a reason (差戻し),
+    optionally pointing at the goals it is about."""
     if not report.department.is_approved_by(by):
         raise WorkflowError("承認者として差し戻せるのは、この部署の承認者（課長）だけです。")
     reason = reason.strip()
@@ -261,13 +281,15 @@ def send_back(report, *, by, reason: str):
         if locked.status != DepartmentReport.Status.AWAITING_APPROVAL:
             raise WorkflowError("承認待ちでないため、差し戻せません。")
         locked.return_reason = reason
-        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"承認者の差戻し：{reason}")
+        about = _point_at(locked, goals)
+        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"承認者の差戻し：{reason}{about}")
         transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
 
 
-def return_to_department(report, *, by, reason: str):
-    """差戻し with a reason the department sees; its editors are told."""
+def return_to_department(report, *, by, reason: str, goals=()):
+    """差戻し with a reason the department sees, optionally pointing at the goals it is about (shown
+    with the reason, in the mail and in the history); its editors are told."""
     if not report.sheet.ward.is_reviewed_by(by):
         raise WorkflowError("差し戻せるのは、この区の取りまとめ担当だけです。")
     reason = reason.strip()
@@ -281,7 +303,8 @@ def return_to_department(report, *, by, reason: str):
             raise WorkflowError("提出されていないため、差し戻せません。")
         locked.return_reason = reason
         locked.confirmed_at = locked.confirmed_by = None
-        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"差戻し：{reason}")
+        about = _point_at(locked, goals)
+        _set_status(locked, DepartmentReport.Status.RETURNED, by, f"差戻し：{reason}{about}")
         transaction.on_commit(partial(notify_returned, locked.pk), robust=True)
     return locked
 
@@ -560,7 +583,10 @@ def add_comment(goal, *, by, text: str, parent=None):
         if parent.goal_id != goal.pk:
             raise WorkflowError("返信先のコメントが見つかりません。画面を開き直してください。")
         parent = parent.parent or parent
-    return GoalComment.objects.create(goal=goal, parent=parent, author=by, text=text)
+    with transaction.atomic():
+        comment = GoalComment.objects.create(goal=goal, parent=parent, author=by, text=text)
+        transaction.on_commit(partial(notify_comment, comment.pk), robust=True)
+    return comment
 
 
 def set_resolved(thread, *, by, resolved: bool):

@@ -1,7 +1,6 @@
 """Settings for kojo_shishin, read from the environment (see README)."""
 
 import datetime
-import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -186,6 +185,8 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "kojo-shishin@localhos
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 # The section that signs the app's mail after the ward's office name (幸区役所 総務課).
 KOJO_MAIL_SENDER_SECTION = env_str("DJANGO_MAIL_SENDER_SECTION", "総務課")
+# The daily reminder run reminds a department's 承認者 of a report waiting this many days in 承認待ち.
+KOJO_APPROVAL_REMINDER_DAYS = env_int("DJANGO_APPROVAL_REMINDER_DAYS", 3)
 
 # Reasons for reopening a sheet or closing it with unconfirmed departments are kept in full.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -200,6 +201,15 @@ PDF_TIMEOUT_SECONDS = env_int("DJANGO_PDF_TIMEOUT", 50)
 # The sheet's PDF: "pdf/ua-1" (tagged, for handing out and publishing) or "pdf/a-3a" (tagged and
 # archival, for the record); goals/sheet/pdf.py lists them, and a download may ask for the other.
 SHEET_PDF_VARIANT = env_str("DJANGO_SHEET_PDF_VARIANT", "pdf/ua-1")
+# Finished PDFs and workbooks are kept in the database (every app server shares it) under the hash
+# of everything drawn into them, up to this many bytes in all; the least recently used go first
+# (goals/sheet/documents.py). 0 keeps none.
+SHEET_DOCUMENT_CACHE_BYTES = env_int("DJANGO_SHEET_DOCUMENT_CACHE_MB", 256) * 1024 * 1024
+# The same table and budget through Django's cache API, for parts of documents.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "documents": {"BACKEND": "goals.sheet.documents.DocumentCache"},
+}
 
 # --- Sessions, sign-in protection, headers -------------------------------------------------
 
@@ -277,11 +287,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# Where an uploaded workbook waits between preview and confirm; with several
-# app servers it must be a directory they share.
-IMPORT_UPLOAD_DIR = Path(
-    env_str("DJANGO_IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "kojo_imports"))
-)
+# An uploaded workbook or roster waits between preview and confirm in the database
+# (goals.models.StagedUpload), so any app server may answer either request, for this long.
 IMPORT_PREVIEW_SECONDS = env_int("DJANGO_IMPORT_PREVIEW_SECONDS", 3600)
 
 # --- Logs ----------------------------------------------------------------------------------

@@ -88,10 +88,18 @@ def full_dump() -> str:
 
 
 def web_dump() -> str:
-    """A full dump but the session table, where a successful upload keeps its preview token by design,
-    and the access log, which records refused attempts by design."""
+    """A full dump but the session table and the staged uploads, where a successful upload keeps its
+    preview token and file by design, and the access log, which records refused attempts by design."""
     out = StringIO()
-    call_command("dumpdata", "--all", "--indent=0", "--exclude=sessions", "--exclude=audit", stdout=out)
+    call_command(
+        "dumpdata",
+        "--all",
+        "--indent=0",
+        "--exclude=sessions",
+        "--exclude=goals.stagedupload",
+        "--exclude=audit",
+        stdout=out,
+    )
     return out.getvalue()
 
 

@@ -103,3 +103,15 @@ def test_only_the_departments_approver_approves(kumin_report, editor, approver, 
     with pytest.raises(WorkflowError, match="提出されていない"):
         workflow.confirm(kumin_report, by=reviewer)
     assert _status(kumin_report) == DepartmentReport.Status.AWAITING_APPROVAL
+
+
+def test_the_department_page_says_where_a_submission_goes(client, kumin_report, editor, approver):
+    fill_results(kumin_report)
+    client.force_login(editor)
+    url = reverse("goals:report", args=[kumin_report.pk])
+    assert "提出すると部署の承認者（課長）に届き" in client.get(url).content.decode()
+    approver.is_active = False
+    approver.save()
+    page = client.get(url).content.decode()
+    assert "提出すると総務課の取りまとめ担当に通知されます" in page
+    assert "承認者（課長）に届き" not in page

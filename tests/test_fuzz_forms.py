@@ -81,6 +81,7 @@ POST_URLS = {
     "goals:board_selected": (BOARD, [*_fields(goal_forms.SelectedReportsForm), "status"]),
     "goals:goal_comment": (GOAL, _fields(goal_forms.CommentForm)),
     "goals:comment_resolve": (COMMENT, _fields(goal_forms.ResolveForm)),
+    "goals:mail_settings": (NONE, _fields(goal_forms.MailSettingForm)),
     "goals:publish": (BOARD, _fields(PublicationForm)),
     "goals:unpublish": (BOARD, _fields(PublicationForm)),
     "staff:roster": (WARD, _fields(staff_forms.RosterUploadForm)),

@@ -17,11 +17,6 @@ from tests.seed_workbooks import build_seed_workbook
 UPLOAD = reverse("goals:import_upload")
 
 
-@pytest.fixture(autouse=True)
-def _upload_dir(settings, tmp_path):
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
-
-
 def preview_url(response):
     assert response.status_code == 302, response.content.decode()[-3000:]
     return response.url

@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import Goal
+from goals.models import Goal, StagedUpload
 from goals.sheet.layout import build_layout
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -151,19 +151,31 @@ def daily_jobs() -> list[list[str]]:
     return [shlex.split(command) for command in commands]
 
 
-def test_the_documented_daily_jobs_run_and_remove_expired_sessions(db):
+def test_the_documented_daily_jobs_run_and_remove_expired_sessions_and_uploads(db, reviewer):
     jobs = daily_jobs()
-    assert [job[0] for job in jobs] == ["send_reminders", "clearsessions"]
+    assert [job[0] for job in jobs] == ["send_reminders", "send_digests", "clearsessions", "purge_uploads"]
     expired = Session.objects.create(
         session_key="x" * 32, session_data="e30:", expire_date=timezone.now() - timezone.timedelta(days=1)
     )
     live = Session.objects.create(
         session_key="y" * 32, session_data="e30:", expire_date=timezone.now() + timezone.timedelta(hours=1)
     )
+    for name, hours in (("expired-upload", 2), ("fresh-upload", 0)):
+        StagedUpload.objects.create(
+            token=name,
+            kind=StagedUpload.Kind.SHEET,
+            user=reviewer,
+            filename="x.xlsx",
+            data=b"x",
+            sha256="0" * 64,
+            created_at=timezone.now() - timezone.timedelta(hours=hours),
+            expires_at=timezone.now() + timezone.timedelta(hours=1 - hours),
+        )
     for job in jobs:
         call_command(*job, stdout=io.StringIO())
     assert not Session.objects.filter(pk=expired.pk).exists()
     assert Session.objects.filter(pk=live.pk).exists()
+    assert list(StagedUpload.objects.values_list("token", flat=True)) == ["fresh-upload"]
 
 
 # --- Downloads and admin pages -----------------------------------------------------------
@@ -240,6 +252,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop(servers) -> None:
+    """End the servers (SIGTERM, then SIGKILL after 30 s), all at once rather than one after the other."""
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def test_two_gunicorn_instances_on_one_host_keep_their_own_control_socket(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -266,14 +290,7 @@ def test_two_gunicorn_instances_on_one_host_keep_their_own_control_socket(tmp_pa
         assert all(s.poll() is None for s in servers), (tmp_path / "gunicorn.log").read_text()
         assert len(sockets) == 2, f"control sockets: {sockets}"
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(servers)
         log.close()
 
 

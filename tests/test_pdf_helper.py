@@ -51,7 +51,7 @@ def test_a_failed_download_returns_to_the_sheet_with_the_message(client, reviewe
     def crash(layout, variant=None):
         raise pdf_helper.PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。")
 
-    monkeypatch.setattr("goals.views.sheets.render_pdf", crash)
+    monkeypatch.setattr("goals.views.downloads.render_pdf", crash)
     client.force_login(reviewer)
     response = client.get(reverse("goals:sheet_pdf", args=["幸区", 2025]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("goals:sheet", args=["幸区", 2025])

@@ -22,7 +22,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
-from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog, Sheet
+from goals.models import (
+    AchievementLevel,
+    DepartmentReport,
+    DigestItem,
+    Goal,
+    GoalComment,
+    MailSetting,
+    ReminderLog,
+    Sheet,
+)
 
 from .conftest import fill_results
 from .publication_helpers import hand_everything_in
@@ -119,6 +128,11 @@ def public(ok=200):
 def city_only(ok=200):
     """The city board: the city's staff and superusers; members of one of its wards 403, others 404."""
     return _statuses(editor=403, other_editor=403, reviewer=403, superuser=ok, city_staff=ok)
+
+
+def trends_read():
+    """A ward's 達成度 across years: its reviewers, its city's staff, superusers; its other members 403."""
+    return {**board_only(200), "city_staff": 200}
 
 
 @dataclass
@@ -241,6 +255,15 @@ ROWS = [
     Row("tasks", "POST", "goals:tasks", NONE, post_only()),
     Row("help", "GET", "goals:help", NONE, everyone(200)),
     Row("help", "POST", "goals:help", NONE, post_only()),
+    Row("mail settings", "GET", "goals:mail_settings", NONE, everyone(200)),
+    Row(
+        "mail settings",
+        "POST",
+        "goals:mail_settings",
+        NONE,
+        everyone(302),
+        data=lambda w: {"delivery": "daily"},
+    ),
     Row("department page", "GET", "goals:report", REPORT, department_read()),
     Row("department page, closed", "GET", "goals:report", REPORT, department_read(), state="closed"),
     Row("department page, unknown", "GET", "goals:report", lambda w: [999999], everyone(404)),
@@ -552,6 +575,31 @@ ROWS = [
         lambda w: ["141305", 2025, "中原区"],
         city_only(404),
     ),
+    # Search: every signed-in person, over what they may read (an outsider is told there is nothing).
+    Row("search", "GET", "goals:search", NONE, everyone(200)),
+    Row("search, words", "GET", "goals:search", NONE, everyone(200), data=lambda w: {"q": "窓口"}),
+    Row("search", "POST", "goals:search", NONE, post_only()),
+    # The 達成度 per year: a ward's reviewers and its city's staff; the city's staff for the city.
+    Row("ward trends", "GET", "goals:ward_trends", WARD, trends_read()),
+    Row("ward trends", "POST", "goals:ward_trends", WARD, post_only()),
+    Row("ward trends, unknown ward", "GET", "goals:ward_trends", lambda w: ["無い区"], everyone(404)),
+    Row("city trends", "GET", "goals:city_trends", lambda w: ["141305"], city_only(200)),
+    Row("city trends", "POST", "goals:city_trends", lambda w: ["141305"], post_only()),
+    Row("city trends, unknown city", "GET", "goals:city_trends", lambda w: ["999999"], everyone(404)),
+    *[
+        row
+        for label, name in (
+            ("city roll-up", "goals:city_rollup"),
+            ("city roll-up PDF", "goals:city_rollup_pdf"),
+            ("city roll-up workbook", "goals:city_rollup_xlsx"),
+        )
+        for row in (
+            Row(label, "GET", name, lambda w: ["141305", 2025], city_only(200)),
+            Row(label, "POST", name, lambda w: ["141305", 2025], post_only()),
+            Row(f"{label}, unknown year", "GET", name, lambda w: ["141305", 2001], city_only(404)),
+            Row(f"{label}, unknown city", "GET", name, lambda w: ["999999", 2025], everyone(404)),
+        )
+    ],
 ]
 
 
@@ -590,6 +638,8 @@ def database_dump():
         list(Membership.objects.order_by("pk").values()),
         list(get_user_model().objects.order_by("pk").values("username", "email", "last_name", "first_name")),
         list(GoalComment.objects.order_by("pk").values()),
+        list(MailSetting.objects.order_by("pk").values("user_id", "delivery")),
+        list(DigestItem.objects.order_by("pk").values()),
     )
 
 
@@ -620,7 +670,7 @@ def _check(client, row, persona, user, seed):
     world = World(seed, report, goal, AchievementLevel.objects.get(number=2), comment)
     url = reverse(row.name, args=row.args(world))
     before = database_dump()
-    response = client.get(url) if row.method == "GET" else client.post(url, row.data(world))
+    response = client.get(url, row.data(world)) if row.method == "GET" else client.post(url, row.data(world))
     after = database_dump()
     expected = row.expect[persona]
     where = f"{row.method} {row.label} as {persona}"

@@ -93,8 +93,9 @@ def test_goal_history_queries_are_constant(client, seed, scale, make_member, dja
         assert client.get(reverse("goals:goal", args=[goal.pk])).status_code == 200
 
 
-EDITOR_TASKS_QUERIES = 6 + SESSION_RENEWAL
-REVIEWER_TASKS_QUERIES = 7 + SESSION_RENEWAL  # + the reviewed wards' status counts
+# + the open threads with their last writer, + those writers' memberships (unanswered comments)
+EDITOR_TASKS_QUERIES = 8 + SESSION_RENEWAL
+REVIEWER_TASKS_QUERIES = 9 + SESSION_RENEWAL  # + the reviewed wards' status counts
 FILTERED_BOARD_QUERIES = BOARD_QUERIES
 
 
@@ -102,16 +103,56 @@ FILTERED_BOARD_QUERIES = BOARD_QUERIES
 def test_task_list_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
     """Tasks across memberships and sheets: memberships, the wards' sheets, the reached reports with
     their goal counts, the reviewed wards' status counts; nothing per sheet, report or goal."""
+    editor, reviewer = _busy_editor(scale, make_member)
+    client.force_login(editor)
+    with django_assert_num_queries(EDITOR_TASKS_QUERIES):
+        page = client.get(reverse("goals:tasks")).content.decode()
+    assert page.count("未回答のコメントに返信する") == scale
+    client.force_login(reviewer)
+    with django_assert_num_queries(REVIEWER_TASKS_QUERIES):
+        page = client.get(reverse("goals:tasks")).content.decode()
+    assert page.count("未回答のコメントに返信する") == scale
+
+
+def _busy_editor(scale, make_member):
+    """An editor of `scale` + 1 departments, with next year's sheet in 計画 and unanswered threads."""
     sheet, _report, editor, reviewer = _world(scale, make_member)
     Sheet.objects.create(ward=sheet.ward, fiscal_year=sheet.fiscal_year + 1, phase=Sheet.Phase.PLANNING)
     for department in sheet.ward.departments.all()[:scale]:
         Membership.objects.get_or_create(user=editor, department=department)
+    _unanswered_threads(sheet, scale, editor, reviewer)
+    return editor, reviewer
+
+
+def _unanswered_threads(sheet, scale, editor, reviewer):
+    """`scale` threads waiting for the editor (総務課 asked) and `scale` waiting for 総務課 (the
+    editor asked), on goals of the editor's departments."""
+    departments = Membership.objects.filter(user=editor).values("department_id")
+    goals = list(Goal.objects.filter(sheet=sheet, department_id__in=departments)[: 2 * scale])
+    for n, goal in enumerate(goals[:scale]):
+        workflow.add_comment(goal, by=reviewer, text=f"質問{n}")
+    for n, goal in enumerate(goals[scale : 2 * scale]):
+        thread = workflow.add_comment(goal, by=reviewer, text=f"確認{n}")
+        workflow.add_comment(goal, by=editor, text=f"回答と追加の質問{n}", parent=thread)
+    assert len(goals) == 2 * scale
+
+
+# The chooser (several memberships): memberships, their wards' sheets, their departments' reports, the
+# cities they serve, "has a membership", then the task list's own queries.
+LANDING_QUERIES = 4 + 1 + EDITOR_TASKS_QUERIES
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_landing_with_tasks_queries_are_constant(client, seed, scale, make_member, django_assert_num_queries):
+    """The landing of a person in `scale` + 1 departments: where each membership leads comes from one
+    query for the wards' sheets and one for the departments' reports, not one per membership; the
+    tasks below it as on the task list."""
+    editor, _reviewer = _busy_editor(scale, make_member)
     client.force_login(editor)
-    with django_assert_num_queries(EDITOR_TASKS_QUERIES):
-        assert client.get(reverse("goals:tasks")).status_code == 200
-    client.force_login(reviewer)
-    with django_assert_num_queries(REVIEWER_TASKS_QUERIES):
-        assert client.get(reverse("goals:tasks")).status_code == 200
+    with django_assert_num_queries(LANDING_QUERIES):
+        page = client.get(reverse("goals:home"))
+    assert page.status_code == 200
+    assert page.content.decode().count("未回答のコメントに返信する") == scale
 
 
 @pytest.mark.parametrize("scale", [1, 10])
@@ -135,3 +176,46 @@ def test_board_with_filters_and_steps_queries_are_constant(
     with django_assert_num_queries(FILTERED_BOARD_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_board_after_a_selection_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """The board shown after 確認済みにする on `scale` chosen departments (and refusals for the others
+    chosen): the done and refused names travel in the messages (no query), the filter in the
+    address; the board costs what it costs without a selection."""
+    sheet, _report, _editor, reviewer = _world(scale, make_member)
+    chosen = list(sheet.reports.order_by("pk")[: 2 * scale])
+    DepartmentReport.objects.filter(pk__in=[r.pk for r in chosen[:scale]]).update(
+        status=DepartmentReport.Status.SUBMITTED
+    )
+    client.force_login(reviewer)
+    url = reverse("goals:board_selected", args=[sheet.ward.name, sheet.fiscal_year])
+    response = client.post(
+        url, {"reports": [r.pk for r in chosen], "action": "confirm", "status": "submitted"}
+    )
+    assert response.status_code == 302
+    with django_assert_num_queries(FILTERED_BOARD_QUERIES):
+        page = client.get(response["Location"]).content.decode()
+    assert f"{scale}部署を確認済みにしました" in page
+    assert page.count("提出されていないため、確認できません。") == len(chosen) - scale
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_department_page_with_a_return_pointing_at_goals_queries_are_constant(
+    client, seed, scale, make_member, django_assert_num_queries
+):
+    """A return pointing at every goal: the goals it names are one query of their ids, matched to the
+    goals already loaded for the table (no query per goal named)."""
+    _sheet, report, editor, reviewer = _world(scale, make_member)
+    Goal.objects.filter(sheet=report.sheet, department=report.department).update(
+        achievement=AchievementLevel.objects.first()
+    )
+    workflow.submit(report, by=editor)
+    goals = list(Goal.objects.filter(sheet=report.sheet, department=report.department))
+    workflow.return_to_department(report, by=reviewer, reason="根拠を", goals=goals)
+    client.force_login(editor)
+    with django_assert_num_queries(DEPARTMENT_PAGE_QUERIES + 1):
+        page = client.get(reverse("goals:report", args=[report.pk])).content.decode()
+    assert page.count('<span class="returned-mark">差戻しの対象</span>') == len(goals)

@@ -161,10 +161,17 @@ DEPARTMENT_SHEET_QUERIES = SHEET_QUERIES + 1
 SESSION_RENEWAL = 3
 # A download writes one access-log line: the ward by name, then savepoint, insert, release.
 ACCESS_LOG = 4
+# A download drawn for the first time: its key (departments with status, policies, levels, goals), the
+# store's miss, keeping it (savepoint, insert, release) and the budget (expired entries, total size).
+FIRST_DRAWN = 10
 EXTRA = {
     "sheet": 2,  # and the departments' goal counts that cut the page into pages
     "department_sheet": 1,
-    **{f"{part}_{kind}": ACCESS_LOG for part in ("sheet", "department_sheet") for kind in ("pdf", "xlsx")},
+    **{
+        f"{part}_{kind}": ACCESS_LOG + FIRST_DRAWN
+        for part in ("sheet", "department_sheet")
+        for kind in ("pdf", "xlsx")
+    },
 }
 
 

@@ -1,12 +1,17 @@
-"""Where an uploaded roster waits between its preview and the commit: a file under a random token,
-its record (ward, 適用日, SHA-256, the previewed plan's fingerprint) in the uploader's session."""
+"""Where an uploaded roster waits between its preview and the commit: its bytes in the database
+(goals.models.StagedUpload, so any app server may answer the commit) under a random token, its record
+(ward, 適用日, SHA-256, the previewed plan's fingerprint) in the uploader's session (also in the database)."""
 
+import datetime
 import hashlib
 import secrets
 import time
-from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
+
+from goals.imports.store import purge_expired
+from goals.models import StagedUpload
 
 SESSION_KEY = "roster_uploads"
 
@@ -15,15 +20,25 @@ class RosterGone(Exception):
     """The upload expired or was altered; the message says so in Japanese."""
 
 
-def _path(token: str) -> Path:
-    directory = Path(settings.IMPORT_UPLOAD_DIR)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory / f"roster-{token}.bin"
+def _staged(request, token: str):
+    return StagedUpload.objects.filter(token=token, kind=StagedUpload.Kind.ROSTER, user_id=request.user.pk)
 
 
 def save(request, data: bytes, *, ward: str, effective: str, filename: str) -> str:
+    purge_expired()
     token = secrets.token_urlsafe(24)
-    _path(token).write_bytes(data)
+    now = timezone.now()
+    StagedUpload.objects.create(
+        token=token,
+        kind=StagedUpload.Kind.ROSTER,
+        user_id=request.user.pk,
+        filename=filename[:200],
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        details={"ward": ward, "effective": effective},
+        created_at=now,
+        expires_at=now + datetime.timedelta(seconds=settings.IMPORT_PREVIEW_SECONDS),
+    )
     uploads = dict(list(request.session.get(SESSION_KEY, {}).items())[-4:])
     uploads[token] = {
         "ward": ward,
@@ -42,11 +57,11 @@ def load(request, token: str) -> tuple[dict, bytes]:
     record = request.session.get(SESSION_KEY, {}).get(token)
     if record is None:
         raise LookupError(token)
-    try:
-        data = _path(token).read_bytes()
-    except OSError:
+    data = _staged(request, token).values_list("data", flat=True).first()
+    if data is None:
         discard(request, token)
-        raise RosterGone("読み込み中のファイルが見つかりません。もう一度ファイルを選んでください。") from None
+        raise RosterGone("読み込み中のファイルが見つかりません。もう一度ファイルを選んでください。")
+    data = bytes(data)
     if time.time() - record["created"] > settings.IMPORT_PREVIEW_SECONDS or (
         hashlib.sha256(data).hexdigest() != record["sha256"]
     ):
@@ -65,7 +80,7 @@ def remember_fingerprint(request, token: str, fingerprint: str) -> None:
 
 
 def discard(request, token: str) -> None:
-    _path(token).unlink(missing_ok=True)
+    _staged(request, token).delete()
     uploads = request.session.get(SESSION_KEY, {})
     if token in uploads:
         del uploads[token]

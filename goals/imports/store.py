@@ -1,24 +1,30 @@
 """Where an uploaded workbook waits between its preview and the confirmation.
 
-The preview writes nothing to the database, so the file itself must be kept:
-it is stored under a random token (settings.IMPORT_UPLOAD_DIR) with a small
-JSON record of who uploaded it for which ward and year and its SHA-256. The
-token is also kept in the uploader's session; the confirmation reads the same
-bytes back, checks the hash and commits exactly what was previewed.
+The preview writes nothing to the sheet, so the file itself must be kept: it
+is stored in the database (goals.models.StagedUpload, so any app server may
+answer the confirmation) under a random token, with who uploaded it for which
+ward and year and its SHA-256. The token is also kept in the uploader's
+session; the confirmation reads the same bytes back, checks the hash and
+commits exactly what was previewed.
 
 What was read from the file (the ParsedSheet, per worksheet and choice of
 hidden rows) is kept beside it, so upload, preview and confirmation read the
 workbook once, not three times.
 """
 
+import datetime
 import hashlib
 import json
 import secrets
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from goals.models import StagedUpload
 
 SESSION_KEY = "import_tokens"
 
@@ -44,43 +50,34 @@ class StoredUpload:
         return time.time() - self.created > settings.IMPORT_PREVIEW_SECONDS
 
 
-def _directory() -> Path:
-    directory = Path(settings.IMPORT_UPLOAD_DIR)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
-
-
-def _paths(token: str) -> tuple[Path, Path]:
-    directory = _directory()
-    return directory / f"{token}.xlsx", directory / f"{token}.json"
-
-
-def _parsed_path(token: str) -> Path:
-    return _directory() / f"{token}.parsed"
-
-
 def parsed_key(worksheet, include_hidden, categories) -> str:
     """What a reading depends on besides the file: the worksheet, hidden rows, the known 区分."""
     text = json.dumps([worksheet or "", bool(include_hidden), sorted(categories)], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+GONE = "読み込み中のファイルが見つかりません（有効期限切れの可能性があります）。もう一度ファイルを選んでください。"
+KIND = StagedUpload.Kind.SHEET
+
+
+def _staged(token: str):
+    return StagedUpload.objects.filter(token=token, kind=KIND)
+
+
 def load_parsed(token: str, key: str) -> dict | None:
-    try:
-        return json.loads(_parsed_path(token).read_text(encoding="utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
+    readings = _staged(token).values_list("readings", flat=True).first()
+    return readings.get(key) if isinstance(readings, dict) else None
 
 
 def save_parsed(token: str, key: str, parsed: dict) -> None:
-    path = _parsed_path(token)
-    try:
-        readings = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        readings = {}
-    readings = dict(list(readings.items())[-3:]) if isinstance(readings, dict) else {}
-    readings[key] = parsed
-    path.write_text(json.dumps(readings, ensure_ascii=False), encoding="utf-8")
+    with transaction.atomic():
+        staged = _staged(token).select_for_update().only("pk", "readings").first()
+        if staged is None:
+            return
+        readings = staged.readings if isinstance(staged.readings, dict) else {}
+        readings = dict(list(readings.items())[-3:])
+        readings[key] = parsed
+        _staged(token).update(readings=readings)
 
 
 def save(
@@ -98,9 +95,23 @@ def save(
         worksheet=worksheet,
         include_hidden=include_hidden,
     )
-    data_path, meta_path = _paths(upload.token)
-    data_path.write_bytes(data)
-    meta_path.write_text(json.dumps(asdict(upload), ensure_ascii=False), encoding="utf-8")
+    created = datetime.datetime.fromtimestamp(upload.created, tz=datetime.UTC)
+    StagedUpload.objects.create(
+        token=upload.token,
+        kind=KIND,
+        user_id=upload.user_id,
+        filename=upload.filename,
+        data=data,
+        sha256=upload.sha256,
+        details={
+            "ward": ward,
+            "fiscal_year": fiscal_year,
+            "worksheet": worksheet,
+            "include_hidden": include_hidden,
+        },
+        created_at=created,
+        expires_at=created + datetime.timedelta(seconds=settings.IMPORT_PREVIEW_SECONDS),
+    )
     request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], upload.token]
     return upload
 
@@ -109,17 +120,29 @@ def load(request, token: str) -> tuple[StoredUpload, bytes]:
     """The upload and its bytes, if this session made it and it is still fresh."""
     if token not in request.session.get(SESSION_KEY, []):
         raise LookupError(token)
-    data_path, meta_path = _paths(token)
+    staged = _staged(token).defer("readings").first()
+    if staged is None:
+        raise UploadGone(GONE)
+    details = staged.details if isinstance(staged.details, dict) else {}
     try:
-        upload = StoredUpload(**json.loads(meta_path.read_text(encoding="utf-8")))
-        data = data_path.read_bytes()
-    except (OSError, ValueError, TypeError):
-        raise UploadGone(
-            "読み込み中のファイルが見つかりません（有効期限切れの可能性があります）。もう一度ファイルを選んでください。"
-        ) from None
+        upload = StoredUpload(
+            token=staged.token,
+            user_id=staged.user_id,
+            ward=details["ward"],
+            fiscal_year=int(details["fiscal_year"]),
+            filename=staged.filename,
+            sha256=staged.sha256,
+            created=staged.created_at.timestamp(),
+            worksheet=details.get("worksheet"),
+            include_hidden=bool(details.get("include_hidden")),
+        )
+    except (KeyError, TypeError, ValueError):
+        discard(request, token)
+        raise UploadGone(GONE) from None
+    data = bytes(staged.data)
     if upload.user_id != request.user.pk:
         raise LookupError(token)
-    if upload.expired:
+    if upload.expired or staged.expires_at < timezone.now():
         discard(request, token)
         minutes = settings.IMPORT_PREVIEW_SECONDS // 60
         raise UploadGone(
@@ -134,22 +157,16 @@ def load(request, token: str) -> tuple[StoredUpload, bytes]:
 
 
 def discard(request, token: str) -> None:
-    for path in (*_paths(token), _parsed_path(token)):
-        path.unlink(missing_ok=True)
+    _staged(token).filter(user_id=request.user.pk).delete()
     tokens = request.session.get(SESSION_KEY, [])
     if token in tokens:
         request.session[SESSION_KEY] = [t for t in tokens if t != token]
 
 
-def purge_expired() -> None:
-    """Remove uploads nobody confirmed in time (run on every new upload)."""
-    limit = time.time() - settings.IMPORT_PREVIEW_SECONDS
-    for meta_path in _directory().glob("*.json"):
-        try:
-            expired = meta_path.stat().st_mtime < limit
-        except OSError:
-            continue
-        if expired:
-            meta_path.unlink(missing_ok=True)
-            meta_path.with_suffix(".xlsx").unlink(missing_ok=True)
-            meta_path.with_suffix(".parsed").unlink(missing_ok=True)
+def purge_expired() -> int:
+    """Remove uploads nobody confirmed in time, a sheet's or a roster's (on every new upload, and
+    daily: manage.py purge_uploads). Returns how many were removed."""
+    now = timezone.now()
+    limit = now - datetime.timedelta(seconds=settings.IMPORT_PREVIEW_SECONDS)
+    deleted, _ = StagedUpload.objects.filter(Q(expires_at__lt=now) | Q(created_at__lt=limit)).delete()
+    return deleted

@@ -1,7 +1,11 @@
-"""Mail to people: a department submitted, a report was returned, a deadline is near or past.
+"""Mail to people: a department submitted, a report was returned, a comment was written, a deadline
+is near or past, an approval is waiting.
 
 Sent after the transaction commits (transaction.on_commit), so a mail never
-announces a change that was rolled back.
+announces a change that was rolled back. Notices that ask someone to look at
+something (a submission to approve or confirm, a comment) go, for a person who
+chose 1日1回まとめて, into their daily digest instead (goals/mail/digests.py);
+a return or a reminder, which comes with a deadline, is always mailed at once.
 """
 
 import datetime
@@ -10,11 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.models import Membership
 from goals.lib.people import display_name
 from goals.lib.wareki import date_label
-from goals.models import DepartmentReport
+from goals.models import DIGEST_LINE_MAX, DepartmentReport, DigestItem, GoalComment, MailSetting
 
 
 def _absolute(path: str) -> str:
@@ -50,6 +55,21 @@ def _send(recipients: list[str], subject: str, body: str):
 
 def department_approvers(department, on=None):
     return _active_members(Membership.Role.APPROVER, on, department=department)
+
+
+def _notify(users, *, ward, subject: str, body: str, line: str, url: str, leave_out=None) -> list[str]:
+    """Mail each person now, or hold the notice (one line and its link) for the daily digest of those
+    who chose it; returns the addresses mailed now. `leave_out`: the person who caused the notice."""
+    people = {u.pk: u for u in users if u.email and (leave_out is None or u.pk != leave_out.pk)}
+    daily = set(
+        MailSetting.objects.filter(user_id__in=people, delivery=MailSetting.Delivery.DAILY).values_list(
+            "user_id", flat=True
+        )
+    )
+    DigestItem.objects.bulk_create(
+        [DigestItem(user_id=pk, ward=ward, line=line[:DIGEST_LINE_MAX], url=url) for pk in sorted(daily)]
+    )
+    return _send(_addresses(u for pk, u in people.items() if pk not in daily), subject, body)
 
 
 def _load(report_pk):
@@ -107,10 +127,14 @@ def notify_awaiting_approval(report_pk):
         ),
         url=url,
     )
-    return _send(
-        _addresses(department_approvers(report.department)),
-        f"【向上指針】{report.department}の実施結果の承認のお願い",
-        body,
+    return _notify(
+        department_approvers(report.department),
+        ward=sheet.ward,
+        subject=f"【向上指針】{report.department}の実施結果の承認のお願い",
+        body=body,
+        line=f"{sheet.ward} {sheet.fiscal_year_label} {report.department}の実施結果が承認待ちになりました"
+        f"（提出者：{_person(report.submitted_by)}）。",
+        url=url,
     )
 
 
@@ -130,11 +154,30 @@ def notify_submitted(report_pk):
         todo="内容をご確認のうえ、「確認済みにする」または理由を添えて「差し戻す」を行ってください。",
         url=url,
     )
-    return _send(
-        _addresses(ward_reviewers(sheet.ward)),
-        f"【向上指針】{report.department}が実施結果を提出しました",
-        body,
+    return _notify(
+        ward_reviewers(sheet.ward),
+        ward=sheet.ward,
+        subject=f"【向上指針】{report.department}が実施結果を提出しました",
+        body=body,
+        line=f"{sheet.ward} {sheet.fiscal_year_label} {report.department}が実施結果を提出しました"
+        f"（提出者：{_person(report.submitted_by or report.status_changed_by)}{approved}）。",
+        url=url,
     )
+
+
+def _returned_goals(report) -> str:
+    """The goals the return points at, each with its page, or nothing."""
+    goals = report.return_goals.order_by("order", "pk")
+    lines = [
+        f"・目標{g.number}：{_excerpt(g.text)}\n  {_absolute(reverse('goals:goal', args=[g.pk]))}"
+        for g in goals
+    ]
+    return "\n\n対象の目標：\n" + "\n".join(lines) if lines else ""
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notify_returned(report_pk):
@@ -148,6 +191,7 @@ def notify_returned(report_pk):
             f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}の"
             f"実施結果が差し戻されました（{_person(report.status_changed_by)}）。\n\n"
             f"差戻しの理由：\n{report.return_reason}"
+            f"{_returned_goals(report)}"
         ),
         todo=f"お手数ですが、内容を直して、もう一度提出してください。{_by_when(sheet)}",
         url=url,
@@ -194,3 +238,65 @@ def send_reminder(report, today: datetime.date) -> list[str]:
         url=url,
     )
     return _send(_addresses(department_editors(report.department, on=today)), subject, body)
+
+
+def notify_comment(comment_pk):
+    """A comment on a goal: from 総務課 (or anyone outside the department) to the department's
+    editors and approvers; from the department to the ward's reviewers. The writer is left out."""
+    comment = GoalComment.objects.select_related(
+        "goal__sheet__ward", "goal__department", "author", "parent"
+    ).get(pk=comment_pk)
+    goal, author = comment.goal, comment.author
+    sheet, department = goal.sheet, goal.department
+    from_department = (
+        author is not None
+        and Membership.objects.active().filter(user_id=author.pk, department_id=department.pk).exists()
+    )
+    what = "返信" if comment.parent_id else "コメント"
+    where = f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{department}の目標{goal.number}"
+    quoted = "\n".join(f"> {line}" for line in comment.text.splitlines())
+    url = _absolute(reverse("goals:goal", args=[goal.pk]) + f"#thread-{comment.parent_id or comment.pk}")
+    if from_department:
+        users = list(ward_reviewers(sheet.ward))
+        to = f"{sheet.ward} 取りまとめ担当各位"
+        happened = f"{where}について、部署から{what}がありました（{_person(author)}）。"
+        todo = "内容をご確認のうえ、目標のページで返信するか、解決済みにしてください。"
+    else:
+        users = [*department_editors(department), *department_approvers(department)]
+        to = f"{department} 入力担当・承認者（課長）各位"
+        happened = f"{where}について、{sheet.ward.office_name} {settings.KOJO_MAIL_SENDER_SECTION}から{what}がありました（{_person(author)}）。"
+        todo = "お手数ですが、目標のページで内容をご確認のうえ、返信してください。"
+    unique = list({u.pk: u for u in users}.values())
+    return _notify(
+        unique,
+        ward=sheet.ward,
+        subject=f"【向上指針】{department}の目標{goal.number}への{what}",
+        body=_letter(sheet.ward, to, happened=f"{happened}\n\n{quoted}", todo=todo, url=url),
+        line=f"{department}の目標{goal.number}に{what}がありました（{_person(author)}）：{_excerpt(comment.text)}",
+        url=url,
+        leave_out=author,
+    )
+
+
+def send_approval_reminder(report, today: datetime.date) -> list[str]:
+    """Remind the department's approvers of a report waiting in 承認待ち; the addresses written to."""
+    sheet = report.sheet
+    since = "提出後"
+    if report.submitted_at is not None:
+        submitted_on = timezone.localtime(report.submitted_at).date()
+        since = f"{date_label(submitted_on)}の提出から{(today - submitted_on).days}日"
+    body = _letter(
+        sheet.ward,
+        f"{report.department} 承認者（課長）各位",
+        happened=(
+            f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}の"
+            f"実施結果が承認をお待ちしています（{since}、提出者：{_person(report.submitted_by)}）。"
+        ),
+        todo=(
+            "お手数ですが、内容をご確認のうえ、「承認する」または理由を添えて「差し戻す」を行ってください。"
+            f"{_by_when(sheet)}"
+        ),
+        url=_absolute(reverse("goals:report", args=[report.pk])),
+    )
+    subject = f"【向上指針】{report.department}の実施結果の承認のお願い（再送）"
+    return _send(_addresses(department_approvers(report.department, on=today)), subject, body)

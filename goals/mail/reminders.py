@@ -4,9 +4,11 @@ import datetime
 from dataclasses import dataclass
 
 import holidays
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from goals.mail.notifications import send_reminder
+from goals.mail.notifications import send_approval_reminder, send_reminder
 from goals.models import DepartmentReport, ReminderLog, Sheet
 
 BEFORE_DEADLINE = (7, 1)  # days before the deadline that get a reminder
@@ -47,13 +49,18 @@ def send_due_reminders(today: datetime.date) -> tuple[list[Sent], list[Departmen
         .select_related("sheet__ward", "department")
         .order_by("sheet__ward__name", "department__order")
     )
+    return _send_logged(reports, today, send_reminder)
+
+
+def _send_logged(reports, today, send) -> tuple[list[Sent], list[DepartmentReport]]:
+    """Send to each report once today: a report already logged today is returned as skipped."""
     sent, skipped = [], []
     for report in reports:
         try:
             # The log row and the mail stand or fall together: a failed send is retried by the next run.
             with transaction.atomic():
                 log = ReminderLog.objects.create(report=report, date=today)
-                recipients = send_reminder(report, today)
+                recipients = send(report, today)
                 log.recipients = ", ".join(recipients)
                 log.save(update_fields=["recipients"])
         except IntegrityError:
@@ -61,6 +68,25 @@ def send_due_reminders(today: datetime.date) -> tuple[list[Sent], list[Departmen
             continue
         sent.append(Sent(report, recipients))
     return sent, skipped
+
+
+def send_due_approval_reminders(today: datetime.date, days: int | None = None):
+    """Remind the approvers of every report waiting in 承認待ち for `days` days or more (the setting
+    KOJO_APPROVAL_REMINDER_DAYS), on working days, at most once a day per report like the editors'."""
+    days = settings.KOJO_APPROVAL_REMINDER_DAYS if days is None else days
+    if not is_working_day(today):
+        return [], []
+    waiting = (
+        DepartmentReport.objects.filter(
+            sheet__phase=Sheet.Phase.IN_PROGRESS,
+            status=DepartmentReport.Status.AWAITING_APPROVAL,
+            submitted_at__isnull=False,
+        )
+        .select_related("sheet__ward", "department", "submitted_by")
+        .order_by("sheet__ward__name", "department__order")
+    )
+    due = [r for r in waiting if (today - timezone.localtime(r.submitted_at).date()).days >= days]
+    return _send_logged(due, today, send_approval_reminder)
 
 
 def remind_now(report, *, by, today: datetime.date, force: bool = False) -> list[str]:

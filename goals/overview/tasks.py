@@ -2,20 +2,22 @@
 
 A fixed handful of queries whatever the number of memberships, sheets or departments: the
 person's memberships, the sheets of their wards, the reports those memberships reach (with goal
-counts), and the status counts of the wards they review.
+counts), the status counts of the wards they review, and the open threads they reach with the
+memberships of their last writers (unanswered comments).
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
+from goals.lib.people import display_name
 from goals.mail.notifications import deadline_phrase
 from goals.mail.reminders import NOT_SUBMITTED
-from goals.models import DepartmentReport, Sheet
+from goals.models import DepartmentReport, GoalComment, Sheet
 
 
 @dataclass
@@ -144,4 +146,49 @@ def tasks_for(user, today=None) -> list[Task]:
                         today,
                     )
                 )
+    tasks += _unanswered(user, open_, department_roles, reviewed)
     return sorted(tasks, key=lambda t: (t.days_left is None, t.days_left if t.days_left is not None else 0))
+
+
+def _unanswered(user, open_, department_roles, reviewed) -> list[Task]:
+    """Open threads whose last comment came from the other side: from outside the department for its
+    members, from the department for the ward's reviewers. Two queries: the threads with their last
+    writer, and those writers' memberships."""
+    if not open_ or not (department_roles or reviewed):
+        return []
+    last = GoalComment.objects.filter(Q(pk=OuterRef("pk")) | Q(parent_id=OuterRef("pk"))).order_by(
+        "-created_at", "-pk"
+    )
+    threads = list(
+        GoalComment.objects.filter(parent=None, resolved_at=None, goal__sheet_id__in=open_)
+        .filter(Q(goal__department_id__in=department_roles) | Q(goal__sheet__ward_id__in=reviewed))
+        .annotate(
+            last_author=Subquery(last.values("author_id")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+        )
+        .select_related("goal__department", "author")
+        .order_by("last_at", "pk")
+    )
+    writers = {t.last_author for t in threads if t.last_author is not None}
+    members = set(
+        Membership.objects.active().filter(user_id__in=writers).values_list("user_id", "department_id")
+    )
+    tasks = []
+    for thread in threads:
+        goal, writer = thread.goal, thread.last_author
+        if writer is None or writer == user.pk:
+            continue
+        from_department = (writer, goal.department_id) in members
+        mine = goal.department_id in department_roles and not from_department
+        to_review = open_[goal.sheet_id].ward_id in reviewed and from_department
+        if not (mine or to_review):
+            continue
+        sheet = open_[goal.sheet_id]
+        text = " ".join(thread.text.split())
+        detail = (
+            f"{goal.department} {sheet.fiscal_year_label} 目標{goal.number}"
+            f"「{text[:30]}{'…' if len(text) > 30 else ''}」（{display_name(thread.author, absent='（不明）')}）"
+        )
+        url = reverse("goals:goal", args=[goal.pk]) + f"#thread-{thread.pk}"
+        tasks.append(Task("未回答のコメントに返信する", detail, url))
+    return tasks

@@ -256,15 +256,8 @@ def departments_on(sheet: Sheet):
     )
 
 
-def build_layout(
-    sheet: Sheet, department: Department | None = None, *, departments=None, confirmed_only: bool = False
-) -> SheetLayout:
-    """The whole sheet, one department's part, or several departments' parts.
-
-    `confirmed_only` keeps the departments whose report 総務課 has confirmed
-    (確認済み). The ward is read from `sheet.ward`.
-    """
-    chosen = [department] if department else list(departments or ())
+def shown_departments(sheet: Sheet, chosen, confirmed_only: bool):
+    """The departments a layout shows (all, or those `chosen`), each with its `report_status`."""
     query = departments_on(sheet).annotate(
         report_status=Subquery(
             DepartmentReport.objects.filter(sheet=sheet, department=OuterRef("pk")).values("status")[:1]
@@ -274,7 +267,19 @@ def build_layout(
         query = query.filter(pk__in=[d.pk for d in chosen])
     if confirmed_only:
         query = query.filter(report_status=Status.CONFIRMED)
-    shown = list(query)
+    return query
+
+
+def build_layout(
+    sheet: Sheet, department: Department | None = None, *, departments=None, confirmed_only: bool = False
+) -> SheetLayout:
+    """The whole sheet, one department's part, or several departments' parts.
+
+    `confirmed_only` keeps the departments whose report 総務課 has confirmed
+    (確認済み). The ward is read from `sheet.ward`.
+    """
+    chosen = [department] if department else list(departments or ())
+    shown = list(shown_departments(sheet, chosen, confirmed_only))
     goals = Goal.objects.filter(sheet=sheet, department__in=[d.pk for d in shown])
     goals = goals.select_related("category", "achievement").order_by("department_id", "order", "pk")
     goals_by_department = {key: list(group) for key, group in groupby(goals, key=lambda g: g.department_id)}

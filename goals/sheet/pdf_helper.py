@@ -49,6 +49,27 @@ def render_pdf(layout, variant: str | None = None) -> bytes:
         raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
 
 
+def render_rollup_pdf(city_layout, variant: str | None = None) -> bytes:
+    """The city's roll-up (goals/sheet/rollup.py), drawn by the same helper as a ward's sheet."""
+    if not settings.PDF_HELPER_PROCESS:
+        return _draw_rollup(city_layout, variant)
+    try:
+        return (
+            _helper()
+            .submit(_draw_rollup, city_layout, variant)
+            .result(timeout=settings.PDF_TIMEOUT_SECONDS * max(1, len(city_layout.wards)))
+        )
+    except BrokenProcessPool:
+        shutdown()
+        raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
+
+
+def _draw_rollup(city_layout, variant=None) -> bytes:
+    from goals.sheet.rollup import render_rollup_pdf as draw
+
+    return draw(city_layout, variant)
+
+
 def warm_up() -> None:
     """Start the helper before the first PDF is asked for (gunicorn's post_worker_init)."""
     if settings.PDF_HELPER_PROCESS:

@@ -99,38 +99,40 @@ TEXT = Font(name=FONT_NAME, size=FONT_SIZE)
 BOLD = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
 HEADER_FILL = PatternFill("solid", start_color="E8E8E8")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+WRAP_CENTER = Alignment(wrap_text=True, vertical="top", horizontal="center")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+TITLE = Font(name=FONT_NAME, size=14, bold=True)
+ISSUER = Font(name=FONT_NAME, size=11)
 
 # The workbook's named styles: (font, alignment, border, fill) by name.
-BODY = "取組シート 本文"
-BODY_CENTER = "取組シート 本文（中央）"
-HEADER = "取組シート 見出し"
-TITLE = "取組シート 表題"
-ISSUER = "取組シート 作成者"
-HEADING = "取組シート 小見出し"
-LINE = "取組シート 文"
+STYLE_BODY = "取組シート 本文"
+STYLE_BODY_CENTER = "取組シート 本文（中央）"
+STYLE_HEADER = "取組シート 見出し"
+STYLE_TITLE = "取組シート 表題"
+STYLE_ISSUER = "取組シート 作成者"
+STYLE_HEADING = "取組シート 小見出し"
+STYLE_LINE = "取組シート 文"
 # The cells under a department's merged name: the range's left and right edges, and its
 # bottom edge on the last row.
-COVERED = "取組シート 結合"
-COVERED_LAST = "取組シート 結合（下端）"
+STYLE_COVERED = "取組シート 結合"
+STYLE_COVERED_LAST = "取組シート 結合（下端）"
 STYLES = {
-    BODY: (TEXT, WRAP_TOP, BORDER, None),
-    BODY_CENTER: (TEXT, Alignment(wrap_text=True, vertical="top", horizontal="center"), BORDER, None),
-    HEADER: (BOLD, Alignment(wrap_text=True, vertical="center", horizontal="center"), BORDER, HEADER_FILL),
-    TITLE: (
-        Font(name=FONT_NAME, size=14, bold=True),
-        Alignment(horizontal="center", vertical="center"),
-        None,
-        None,
-    ),
-    ISSUER: (Font(name=FONT_NAME, size=11), Alignment(horizontal="right", vertical="center"), None, None),
-    HEADING: (BOLD, Alignment(vertical="center"), None, None),
-    LINE: (TEXT, WRAP_TOP, None, None),
-    COVERED: (TEXT, None, Border(left=_thin, right=_thin), None),
-    COVERED_LAST: (TEXT, None, Border(left=_thin, right=_thin, bottom=_thin), None),
+    STYLE_BODY: (TEXT, WRAP_TOP, BORDER, None),
+    STYLE_BODY_CENTER: (TEXT, WRAP_CENTER, BORDER, None),
+    STYLE_HEADER: (BOLD, HEADER_ALIGN, BORDER, HEADER_FILL),
+    STYLE_TITLE: (TITLE, Alignment(horizontal="center", vertical="center"), None, None),
+    STYLE_ISSUER: (ISSUER, Alignment(horizontal="right", vertical="center"), None, None),
+    STYLE_HEADING: (BOLD, Alignment(vertical="center"), None, None),
+    STYLE_LINE: (TEXT, WRAP_TOP, None, None),
+    STYLE_COVERED: (TEXT, None, Border(left=_thin, right=_thin), None),
+    STYLE_COVERED_LAST: (TEXT, None, Border(left=_thin, right=_thin, bottom=_thin), None),
 }
 
 
-def _add_named_styles(workbook):
+def add_named_styles(workbook):
+    """The sheet's named styles in `workbook`, once (a later call finds them there)."""
+    if STYLE_BODY in workbook.named_styles:
+        return
     # New NamedStyle objects for each workbook: binding one to a workbook changes it.
     for name, (font, alignment, border, fill) in STYLES.items():
         workbook.add_named_style(NamedStyle(name, font=font, alignment=alignment, border=border, fill=fill))
@@ -138,11 +140,20 @@ def _add_named_styles(workbook):
 
 def render_xlsx(layout: SheetLayout) -> bytes:
     workbook = Workbook()
-    _add_named_styles(workbook)
     worksheet = workbook.active
     worksheet.title = SHEET_TITLE
     workbook.properties.title = f"{layout.title} {layout.ward}"
     workbook.properties.creator = layout.issuer
+    write_sheet(worksheet, layout)
+    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def write_sheet(worksheet, layout: SheetLayout) -> None:
+    """The official layout on one worksheet (also one ward's worksheet of the city's roll-up)."""
+    add_named_styles(worksheet.parent)
     widths = _column_widths(layout)
     for column, width in enumerate(widths, 1):
         worksheet.column_dimensions[get_column_letter(column)].width = width
@@ -152,10 +163,6 @@ def render_xlsx(layout: SheetLayout) -> bytes:
     _write_goals(worksheet, paged, header_row, widths, heights, merged)
     worksheet.merged_cells = MultiCellRange(merged)
     _print_setup(worksheet, layout, header_row)
-    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def _column_widths(layout: SheetLayout) -> list[float]:
@@ -184,9 +191,10 @@ def _height(lines: int) -> float:
     return min(max(lines, 1) * LINE_PT + CELL_PADDING_PT, MAX_ROW_PT)
 
 
-def _set(worksheet, row: int, column: int, value, style: str = BODY):
+def _set(worksheet, row: int, column: int, value, style: str | None = STYLE_BODY):
     cell = worksheet.cell(row=row, column=column)
-    cell.style = style
+    if style:
+        cell.style = style
     if isinstance(value, int):
         cell.value = value
         return cell
@@ -200,6 +208,16 @@ def _set(worksheet, row: int, column: int, value, style: str = BODY):
     return cell
 
 
+def set_cell(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
+    """A cell of another worksheet drawn in the sheet's style (the city's roll-up summary), written
+    as safely as the sheet's own. Style objects here: such a worksheet has a few dozen cells."""
+    cell = _set(worksheet, row, column, value, None)
+    cell.font, cell.alignment = font, alignment
+    if border:
+        cell.border = border
+    return cell
+
+
 def _merged_line(worksheet, row: int, value: str, style: str, last_column: int, merged: list):
     _set(worksheet, row, 1, value, style)
     merged.append(CellRange(min_col=1, min_row=row, max_col=last_column, max_row=row))
@@ -208,20 +226,20 @@ def _merged_line(worksheet, row: int, value: str, style: str, last_column: int, 
 def _write_preamble(worksheet, layout: SheetLayout, total_width: float, merged: list) -> int:
     """Title, issuer and policies; returns the header row's number."""
     last = len(layout.headers)
-    _merged_line(worksheet, 1, layout.title, TITLE, last, merged)
+    _merged_line(worksheet, 1, layout.title, STYLE_TITLE, last, merged)
     worksheet.row_dimensions[1].height = 24
-    _merged_line(worksheet, 2, layout.issuer, ISSUER, last, merged)
-    _merged_line(worksheet, 4, f"■ {layout.policy_heading}", HEADING, last, merged)
+    _merged_line(worksheet, 2, layout.issuer, STYLE_ISSUER, last, merged)
+    _merged_line(worksheet, 4, f"■ {layout.policy_heading}", STYLE_HEADING, last, merged)
     row = 5
     for policy in layout.policies:
         text = f"{policy.marker} {policy.text}"
-        _merged_line(worksheet, row, text, LINE, last, merged)
+        _merged_line(worksheet, row, text, STYLE_LINE, last, merged)
         worksheet.row_dimensions[row].height = _height(count_lines(text, _text_em(total_width), 0.5))
         row += 1
-    _merged_line(worksheet, row + 1, f"■ {layout.goals_heading}", HEADING, last, merged)
+    _merged_line(worksheet, row + 1, f"■ {layout.goals_heading}", STYLE_HEADING, last, merged)
     row += 2
     if layout.legend:
-        _merged_line(worksheet, row, layout.legend_line, LINE, last, merged)
+        _merged_line(worksheet, row, layout.legend_line, STYLE_LINE, last, merged)
         worksheet.row_dimensions[row].height = _height(
             count_lines(layout.legend_line, _text_em(total_width), 0.5)
         )
@@ -264,7 +282,7 @@ def _paged(worksheet, layout: SheetLayout, header_row: int, widths: list[float])
 
 def _write_goals(worksheet, layout: SheetLayout, header_row: int, widths, heights: dict, merged: list):
     for column, header in enumerate(layout.headers, 1):
-        _set(worksheet, header_row, column, header, HEADER)
+        _set(worksheet, header_row, column, header, STYLE_HEADER)
     worksheet.row_dimensions[header_row].height = _height(1)
     name_em = _text_em(widths[0])
     row = header_row + 1
@@ -276,9 +294,11 @@ def _write_goals(worksheet, layout: SheetLayout, header_row: int, widths, height
             if row == first:
                 _set(worksheet, row, 1, goal.department)
             else:  # under the department's merged name
-                worksheet.cell(row=row, column=1).style = COVERED_LAST if goal is part.rows[-1] else COVERED
-            _set(worksheet, row, 2, goal.number, BODY_CENTER)
-            _set(worksheet, row, 3, goal.category, BODY_CENTER)
+                worksheet.cell(row=row, column=1).style = (
+                    STYLE_COVERED_LAST if goal is part.rows[-1] else STYLE_COVERED
+                )
+            _set(worksheet, row, 2, goal.number, STYLE_BODY_CENTER)
+            _set(worksheet, row, 3, goal.category, STYLE_BODY_CENTER)
             _set(worksheet, row, 4, goal.text)
             _set(worksheet, row, 5, goal.result_cell)
             worksheet.row_dimensions[row].height = heights[goal.index]
@@ -326,7 +346,7 @@ def _write_flat(worksheet, layout: SheetLayout):
     """One row per goal, each fact in its own column, ready to filter, sort and pivot."""
     year = fiscal_year_label(layout.fiscal_year)
     for column, (header, width) in enumerate(zip(FLAT_HEADERS, FLAT_WIDTHS, strict=True), 1):
-        _set(worksheet, 1, column, header, HEADER)
+        _set(worksheet, 1, column, header, STYLE_HEADER)
         worksheet.column_dimensions[get_column_letter(column)].width = width
     row = 1
     for goal in layout.rows:

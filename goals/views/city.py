@@ -1,7 +1,8 @@
 """The city board (区政推進): every ward of a city for a fiscal year, read only."""
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -10,6 +11,9 @@ from goals.lib.wareki import fiscal_year_label
 from goals.models import Sheet
 from goals.overview.board import board, status_counts
 from goals.overview.city import city_board, city_years
+from goals.sheet.pdf_helper import PdfHelperFailed
+from goals.sheet.rollup import build_city_layout
+from goals.views import downloads
 
 
 @require_safe
@@ -50,3 +54,34 @@ def city_ward(request, code, year, ward):
         "status_counts": status_counts(rows),
     }
     return render(request, "goals/city/ward.html", context)
+
+
+def _rollup_city(request, code, year):
+    """The city, for its staff and superusers, if any of its wards has a sheet that year; else 404."""
+    city = access.city_for_rollup(request.user, code)
+    if not Sheet.objects.filter(ward__city=city, fiscal_year=year).exists():
+        raise Http404("この年度の取組シートはありません。")
+    return city
+
+
+@require_safe
+def city_rollup(request, code, year):
+    """Every ward's sheet of the year at once: the summary table, links to each sheet, the downloads."""
+    city = _rollup_city(request, code, year)
+    rollup = build_city_layout(city, year, sheets=False)
+    return render(request, "goals/city/rollup.html", {"city": city, "year": year, "rollup": rollup})
+
+
+@require_safe
+def city_rollup_pdf(request, code, year):
+    city = _rollup_city(request, code, year)
+    try:
+        return downloads.city_rollup(request, city, year, "pdf")
+    except PdfHelperFailed as error:
+        messages.error(request, str(error))
+        return redirect("goals:city_rollup", city.code, year)
+
+
+@require_safe
+def city_rollup_xlsx(request, code, year):
+    return downloads.city_rollup(request, _rollup_city(request, code, year), year, "xlsx")

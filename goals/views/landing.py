@@ -18,24 +18,34 @@ class Destination:
 
 
 def _destinations(user) -> tuple[list[Destination], list[str]]:
-    """Where each membership leads (latest sheet), and what has no sheet yet."""
+    """Where each membership leads (latest sheet), and what has no sheet yet. The memberships, the
+    sheets of their wards and the reports of their departments are three queries, however many."""
     found, missing = [], []
-    memberships = Membership.objects.active().filter(user_id=user.pk).select_related("department__ward")
-    memberships = memberships.order_by("department__ward__name", "department__order")
+    memberships = list(
+        Membership.objects.active()
+        .filter(user_id=user.pk)
+        .select_related("department__ward")
+        .order_by("department__ward__name", "department__order")
+    )
+    ward_sheets: dict[int, list] = {}
+    department_reports: dict[int, dict] = {}
+    if memberships:
+        for sheet in Sheet.objects.filter(ward_id__in={m.department.ward_id for m in memberships}):
+            ward_sheets.setdefault(sheet.ward_id, []).append(sheet)
+        reports = DepartmentReport.objects.filter(department_id__in={m.department_id for m in memberships})
+        for report in reports.select_related("sheet"):
+            department_reports.setdefault(report.department_id, {})[report.sheet] = report
     for m in memberships:
         department, ward = m.department, m.department.ward
         if m.role == Membership.Role.REVIEWER:
-            sheet = working_sheet(Sheet.objects.filter(ward=ward))
+            sheet = working_sheet(ward_sheets.get(ward.pk, []))
             if sheet is None:
                 missing.append(f"{ward}（取りまとめ）")
                 continue
             url = reverse("goals:board", args=[ward.name, sheet.fiscal_year])
             found.append(Destination(f"{ward} 取りまとめ", f"{sheet.fiscal_year_label} 全部署の状況", url))
         else:
-            reports = {
-                r.sheet: r
-                for r in DepartmentReport.objects.filter(department=department).select_related("sheet")
-            }
+            reports = department_reports.get(department.pk, {})
             # In April this year's results (実施中) come before next year's goals (計画).
             report = reports.get(working_sheet(list(reports)))
             if report is None:

@@ -22,9 +22,8 @@ from departments.models import City
 from goals import access
 from goals.sheet import opendata
 from goals.sheet.layout import build_layout
-from goals.sheet.pdf_helper import PdfHelperFailed, render_pdf
-from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
-from goals.sheet.workbook import render_xlsx
+from goals.sheet.pdf_helper import PdfHelperFailed
+from goals.views import downloads
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -99,20 +98,17 @@ def sheet(request, ward, year):
 @require_safe
 def sheet_pdf(request, ward, year):
     sheet = access.public_sheet(ward, year)
-    layout = build_layout(sheet)
     try:
-        content = render_pdf(layout)
+        return downloads.sheet_pdf(request, sheet, {}, public=True)
     except PdfHelperFailed as error:
         messages.error(request, str(error))
         return redirect("goals:public_sheet", ward=ward, year=year)
-    return _download(request, content, "application/pdf", layout.filename("pdf"))
 
 
 @login_not_required
 @require_safe
 def sheet_xlsx(request, ward, year):
-    layout = build_layout(access.public_sheet(ward, year))
-    return _download(request, render_xlsx(layout), XLSX_CONTENT_TYPE, layout.filename("xlsx"))
+    return downloads.sheet_xlsx(request, access.public_sheet(ward, year), {}, public=True)
 
 
 def _data_filename(sheet, extension):

@@ -32,6 +32,11 @@ def _render(request, report, *, return_form=None, send_back_form=None, status=20
     )
     for goal in goals:
         goal.open_threads = open_threads.get(goal.pk, 0)
+    returned_ids = (
+        set(report.return_goals.values_list("pk", flat=True))
+        if report.status == DepartmentReport.Status.RETURNED
+        else set()
+    )
     can_edit = report.department.is_edited_by(user)
     can_review = report.sheet.ward.is_reviewed_by(user)
     can_approve = report.department.is_approved_by(user)
@@ -44,7 +49,8 @@ def _render(request, report, *, return_form=None, send_back_form=None, status=20
         "can_edit": can_edit,
         "can_review": can_review,
         "can_approve": can_approve,
-        "send_back_form": send_back_form or ReturnForm(prefix="send_back"),
+        "send_back_form": send_back_form or ReturnForm(prefix="send_back", goals=goals),
+        "returned_goals": [g for g in goals if g.pk in returned_ids],
         "goals_locked": report.goals_locked_reason(),
         "results_locked": report.results_locked_reason(),
         "year_links": [
@@ -54,9 +60,14 @@ def _render(request, report, *, return_form=None, send_back_form=None, status=20
             .order_by("-sheet__fiscal_year")
         ],
         "history": report_history(report),
-        "return_form": return_form or ReturnForm(),
+        "return_form": return_form or ReturnForm(goals=goals),
     }
     return render(request, "goals/report_detail.html", context, status=status)
+
+
+def _goals(report):
+    """The department's goals on the sheet: what a return may point at."""
+    return list(Goal.objects.filter(sheet=report.sheet, department=report.department).order_by("order", "pk"))
 
 
 def report_detail(request, pk):
@@ -97,11 +108,13 @@ def report_submit(request, pk):
 @require_POST
 def report_return(request, pk):
     report = access.report_for_reviewer(request.user, pk)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, goals=_goals(report))
     if not form.is_valid():
         return _render(request, report, return_form=form, status=400)
     try:
-        workflow.return_to_department(report, by=request.user, reason=form.cleaned_data["reason"])
+        workflow.return_to_department(
+            report, by=request.user, reason=form.cleaned_data["reason"], goals=form.cleaned_data["goals"]
+        )
     except WorkflowError as error:
         messages.error(request, error.message)
         return redirect("goals:report", pk=report.pk)
@@ -138,11 +151,13 @@ def report_approve(request, pk):
 @require_POST
 def report_send_back(request, pk):
     report = access.report_for_approver(request.user, pk)
-    form = ReturnForm(request.POST, prefix="send_back")
+    form = ReturnForm(request.POST, prefix="send_back", goals=_goals(report))
     if not form.is_valid():
         return _render(request, report, send_back_form=form, status=400)
     try:
-        workflow.send_back(report, by=request.user, reason=form.cleaned_data["reason"])
+        workflow.send_back(
+            report, by=request.user, reason=form.cleaned_data["reason"], goals=form.cleaned_data["goals"]
+        )
     except WorkflowError as error:
         messages.error(request, error.message)
     else:

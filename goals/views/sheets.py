@@ -13,10 +13,9 @@ it, settings.SHEET_PDF_VARIANT.
 from dataclasses import replace
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from goals import access
@@ -24,9 +23,8 @@ from goals.models import Sheet
 from goals.overview.paging import page_number, paging
 from goals.overview.sheet_pages import sheet_pages
 from goals.sheet.layout import build_layout, departments_on
-from goals.sheet.pdf_helper import PdfHelperFailed, render_pdf
-from goals.sheet.workbook import CONTENT_TYPE as XLSX_CONTENT_TYPE
-from goals.sheet.workbook import render_xlsx
+from goals.sheet.pdf_helper import PdfHelperFailed
+from goals.views import downloads
 
 
 def get_department_on_sheet(sheet: Sheet, department_id: int):
@@ -115,20 +113,28 @@ def sheet(request, ward, year):
 @require_safe
 def sheet_pdf(request, ward, year):
     sheet = access.sheet_for_reader(request.user, ward, year)
-    layout = build_layout(sheet, **_selection(request, sheet))
-    return _pdf(request, layout, _with_query(reverse("goals:sheet", args=(ward, year)), request))
+    sheet_page = _with_query(reverse("goals:sheet", args=(ward, year)), request)
+    return _pdf(request, sheet, _selection(request, sheet), sheet_page)
 
 
 @require_safe
 def sheet_xlsx(request, ward, year):
     sheet = access.sheet_for_reader(request.user, ward, year)
-    return _xlsx(build_layout(sheet, **_selection(request, sheet)))
+    return downloads.sheet_xlsx(request, sheet, _selection(request, sheet))
+
+
+def _department_selection(request, ward, year, department_id) -> tuple[Sheet, dict]:
+    sheet = access.sheet_for_reader(request.user, ward, year)
+    confirmed_only = request.GET.get("status") == "confirmed"
+    return sheet, {
+        "department": get_department_on_sheet(sheet, department_id),
+        "confirmed_only": confirmed_only,
+    }
 
 
 def _department_layout(request, ward, year, department_id):
-    sheet = access.sheet_for_reader(request.user, ward, year)
-    confirmed_only = request.GET.get("status") == "confirmed"
-    return build_layout(sheet, get_department_on_sheet(sheet, department_id), confirmed_only=confirmed_only)
+    sheet, selection = _department_selection(request, ward, year, department_id)
+    return build_layout(sheet, **selection)
 
 
 @require_safe
@@ -146,30 +152,20 @@ def department_sheet(request, ward, year, department_id):
 
 @require_safe
 def department_sheet_pdf(request, ward, year, department_id):
-    layout = _department_layout(request, ward, year, department_id)
-    return _pdf(request, layout, reverse("goals:department_sheet", args=(ward, year, department_id)))
+    sheet, selection = _department_selection(request, ward, year, department_id)
+    return _pdf(
+        request, sheet, selection, reverse("goals:department_sheet", args=(ward, year, department_id))
+    )
 
 
 @require_safe
 def department_sheet_xlsx(request, ward, year, department_id):
-    return _xlsx(_department_layout(request, ward, year, department_id))
+    return downloads.sheet_xlsx(request, *_department_selection(request, ward, year, department_id))
 
 
-def _pdf(request, layout, sheet_page: str):
-    variant = _variant(request)
+def _pdf(request, sheet: Sheet, selection: dict, sheet_page: str):
     try:
-        content = render_pdf(layout, variant)
+        return downloads.sheet_pdf(request, sheet, selection, _variant(request))
     except PdfHelperFailed as error:
         messages.error(request, str(error))
         return redirect(sheet_page)
-    return _download(content, "application/pdf", layout.filename("pdf"))
-
-
-def _xlsx(layout):
-    return _download(render_xlsx(layout), XLSX_CONTENT_TYPE, layout.filename("xlsx"))
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response

@@ -19,10 +19,7 @@ def choose_file(page, data: bytes, name="torikumi.xlsx"):
     page.get_by_role("button", name="確認する").click()
 
 
-def test_upload_preview_and_confirm_pages_are_accessible(
-    page, audit, screenshot, reviewer, settings, tmp_path
-):
-    settings.IMPORT_UPLOAD_DIR = tmp_path
+def test_upload_preview_and_confirm_pages_are_accessible(page, audit, screenshot, reviewer):
     sign_in(page, reviewer)
     page.goto("/imports/?ward=幸区&year=2025")
     expect(page.get_by_role("heading", level=1)).to_have_text("取組シートの読み込み")
@@ -56,10 +53,7 @@ def test_upload_preview_and_confirm_pages_are_accessible(
     assert Goal.objects.get(department__name="新設課", number="1").category.name == "新区分"
 
 
-def test_unchanged_goals_unfold_and_the_diff_marks_the_change(
-    page, audit, screenshot, reviewer, settings, tmp_path
-):
-    settings.IMPORT_UPLOAD_DIR = tmp_path
+def test_unchanged_goals_unfold_and_the_diff_marks_the_change(page, audit, screenshot, reviewer):
     goal = Goal.objects.get(department__name="総務課", number="1")
     others = Goal.objects.get(department__name="総務課", number="2")
     rows = [
@@ -79,8 +73,7 @@ def test_unchanged_goals_unfold_and_the_diff_marks_the_change(
     screenshot(page, "import-preview-diff")
 
 
-def test_preview_with_problems_is_accessible(page, audit, reviewer, settings, tmp_path):
-    settings.IMPORT_UPLOAD_DIR = tmp_path
+def test_preview_with_problems_is_accessible(page, audit, reviewer):
     sign_in(page, reviewer)
     page.goto("/imports/?year=2025")
     rows = [["総務課", "1", "共通", "本文A", "", "9"], [None, "1", "共通", "本文B", "", ""]]

@@ -25,8 +25,7 @@ def choose_roster(page, data: bytes, name="roster.csv"):
     page.get_by_role("button", name="確認する").click()
 
 
-def test_roster_upload_preview_and_commit_are_accessible(page, audit, reviewer, editor, settings, tmp_path):
-    settings.IMPORT_UPLOAD_DIR = tmp_path
+def test_roster_upload_preview_and_commit_are_accessible(page, audit, reviewer, editor):
     sign_in(page, reviewer)
     page.goto("/staff/幸区/roster/")
     expect(page.get_by_role("heading", level=1)).to_have_text("職員名簿（幸区）")
