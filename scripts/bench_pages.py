@@ -30,7 +30,6 @@ from pathlib import Path
 
 # Run as `python scripts/bench_pages.py`: the other benchmarks are beside it.
 from bench_city import measure as measure_page
-from bench_sheet import median_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = (1, 10, 30)
@@ -159,10 +158,16 @@ def run(options, env):
     call_command("collectstatic", interactive=False, verbosity=0)  # production serves hashed names
     sheets = build()
 
-    workbook = {}
-    for scale, (sheet, _) in sheets.items():
-        layout = build_layout(sheet)
-        workbook[scale] = median_seconds(lambda layout=layout: render_xlsx(layout), options.runs)
+    # Sizes interleaved run by run, so that a change in the machine's load hits them alike.
+    layouts = {scale: build_layout(sheet) for scale, (sheet, _) in sheets.items()}
+    times = {scale: [] for scale in layouts}
+    render_xlsx(layouts[1])  # warm-up
+    for _ in range(options.runs):
+        for scale, layout in layouts.items():
+            start = time.perf_counter()
+            render_xlsx(layout)
+            times[scale].append(time.perf_counter() - start)
+    workbook = {scale: statistics.median(values) for scale, values in times.items()}
 
     pages = {}
     for scale, (sheet, user) in sheets.items():
