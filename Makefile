@@ -75,11 +75,13 @@ fixtures: install
 
 # Timings of the sheet's layout, PDF and Excel (seed and 10x), and export_sheet against
 # LibreOffice where soffice is installed; the city pages; search and trends at 1x/10x/30x
-# (also on PostgreSQL when DATABASE_URL names one) (docs/benchmarks.md).
+# (also on PostgreSQL when DATABASE_URL names one); the workbook, board and sheet page at
+# 1x/10x/30x with their targets (docs/benchmarks.md).
 bench: install bench-import bench-roster bench-access-log bench-documents
 	$(BIN)/python scripts/bench_sheet.py
 	$(BIN)/python scripts/bench_city.py
 	$(BIN)/python scripts/bench_search.py
+	$(BIN)/python scripts/bench_pages.py
 
 # Pin every installed package (direct and transitive, with the dev and load extras installed)
 # after changing pyproject.toml.

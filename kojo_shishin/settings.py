@@ -30,7 +30,7 @@ else:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kojo_shishin.admin_app.AdminConfig",  # the admin, its modules loaded with the URLconf
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 from kojo_shishin import views
 from kojo_shishin.sign_in import AdminSignInForm
 
+# Every app's ModelAdmins, before admin.site.urls lists them (kojo_shishin/admin_app.py).
+admin.autodiscover()
 admin.site.site_header = "向上指針取組シート 管理"
 admin.site.site_title = "向上指針 管理"
 admin.site.index_title = "管理メニュー"

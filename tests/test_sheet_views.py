@@ -165,7 +165,7 @@ ACCESS_LOG = 4
 # store's miss, keeping it (savepoint, insert, release) and the budget (expired entries, total size).
 FIRST_DRAWN = 10
 EXTRA = {
-    "sheet": 1,
+    "sheet": 2,  # and the departments' goal counts that cut the page into pages
     "department_sheet": 1,
     **{
         f"{part}_{kind}": ACCESS_LOG + FIRST_DRAWN

@@ -88,6 +88,25 @@ def test_each_department_is_merged_over_its_rows(seed, seed_sheet):
     assert "A15:A16" in merged and 17 in page_starts  # 総務課, three goals: two, then a new page
 
 
+def test_cells_under_a_merged_department_carry_its_outline(seed):
+    """Excel draws a merged range's outline from the cells it covers: each holds the left and
+    right borders, the last also the bottom one (read as stored, without openpyxl's merging)."""
+    content = render_xlsx(build_layout(seed))
+    merges = read(content).merged_cells.ranges
+    stored = load_workbook(io.BytesIO(content), read_only=True)["取組シート"]
+    column_a = {number: row[0] for number, row in enumerate(stored.iter_rows(max_col=1), 1)}
+    department_merges = [r for r in merges if r.min_col == r.max_col == 1]
+    assert department_merges
+    for merge in department_merges:
+        for row in range(merge.min_row + 1, merge.max_row + 1):
+            border = column_a[row].border
+            assert column_a[row].value is None
+            assert border.left.style == border.right.style == "thin"
+            assert bool(border.bottom and border.bottom.style) is (row == merge.max_row)
+    # The preamble's lines are merged across the table's five columns.
+    assert {"A1:E1", "A2:E2"} <= {str(r) for r in merges}
+
+
 def test_print_setup(seed_sheet):
     top = header_row(seed_sheet)
     setup = seed_sheet.page_setup

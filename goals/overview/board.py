@@ -5,7 +5,10 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
 
+from goals.lib.people import display_name
+from goals.lib.wareki import datetime_label
 from goals.models import AchievementLevel, DepartmentReport, Goal, GoalComment, ReminderLog
 
 BAR_WIDTH = 320  # px of the longest bar in the ward chart
@@ -30,10 +33,29 @@ class Row:
     last_by: object
     segments: list[Segment] = field(default_factory=list)
     open_threads: int = 0
+    # The cells as shown, written here once rather than by filters in the template's loop.
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (提出, "令和7年… 山田 花子")
+    last_when: str = ""
+    last_who: str = ""
+    reminded: str = ""
+    url: str = ""  # the department's page, set by the view
+
+    @property
+    def status(self) -> str:
+        return self.report.status
 
     @property
     def tally_text(self) -> str:
         return "、".join(f"{s.label}：{s.count}件" for s in self.segments if s.count)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A department's place on the board: enough to count, filter and page by without its row."""
+
+    report_id: int
+    status: str
+    department: str
 
 
 @dataclass
@@ -57,41 +79,51 @@ def _stack(segments):
     return segments
 
 
-def board(sheet):
-    """Rows for every department of the sheet and the ward tally, in 6 queries whatever the ward's size."""
+def board_index(sheet) -> list[Entry]:
+    """Every department of the sheet in board order, in one query of three columns."""
+    reports = sheet.reports.order_by("department__order", "department__name")
+    return [Entry(*values) for values in reports.values_list("pk", "status", "department__name")]
+
+
+def board(sheet, report_ids=None):
+    """Rows for the departments of `report_ids` (all when None) and the whole ward's tally, in 7
+    queries whatever the ward's size or the number of rows asked for."""
     # Only changes made by a person in the app: loaded or imported goals have no updater.
     latest = Goal.objects.filter(
         sheet=OuterRef("sheet"), department=OuterRef("department"), updated_by__isnull=False
     ).order_by("-updated_at")
     last_reminder = ReminderLog.objects.filter(report=OuterRef("pk")).order_by("-sent_at")
+    reports = sheet.reports.select_related(
+        "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
+    )
+    if report_ids is not None:
+        reports = reports.filter(pk__in=report_ids)
     reports = list(
-        sheet.reports.select_related(
-            "department", "status_changed_by", "submitted_by", "approved_by", "confirmed_by"
-        )
-        .annotate(
+        reports.annotate(
             last_goal_at=Subquery(latest.values("updated_at")[:1]),
             last_goal_by_id=Subquery(latest.values("updated_by")[:1]),
             last_reminder_at=Subquery(last_reminder.values("sent_at")[:1]),
-        )
-        .order_by("department__order", "department__name")
+        ).order_by("department__order", "department__name")
     )
     levels = list(AchievementLevel.objects.all())
-    counts = (
-        Goal.objects.filter(sheet=sheet)
-        .values("department_id", "achievement_id")
-        .annotate(n=Count("id"), complete=Count("id", filter=~Q(result="") & Q(achievement__isnull=False)))
+    goals = Goal.objects.filter(sheet=sheet)
+    shown = goals if report_ids is None else goals.filter(department__in=[r.department_id for r in reports])
+    counts = shown.values("department_id", "achievement_id").annotate(
+        n=Count("id"), complete=Count("id", filter=~Q(result="") & Q(achievement__isnull=False))
     )
     per_department: dict[int, dict] = {}
     for c in counts:
         per_department.setdefault(c["department_id"], {})[c["achievement_id"]] = (c["n"], c["complete"])
+    ward_levels = dict(goals.order_by().values_list("achievement_id").annotate(n=Count("id")))
     open_threads = dict(
-        GoalComment.objects.filter(goal__sheet=sheet, parent=None, resolved_at=None)
+        GoalComment.objects.filter(goal__in=shown, parent=None, resolved_at=None)
         .values_list("goal__department_id")
         .annotate(n=Count("pk"))
     )
     editor_ids = {r.last_goal_by_id for r in reports if r.last_goal_by_id}
     editors = get_user_model().objects.in_bulk(editor_ids) if editor_ids else {}
 
+    zone = timezone.get_current_timezone()
     rows = []
     for report in reports:
         by_level = per_department.get(report.department_id, {})
@@ -112,13 +144,33 @@ def board(sheet):
                 last_by=last_by,
                 segments=_stack(segments),
                 open_threads=open_threads.get(report.department_id, 0),
+                steps=[
+                    (label, f"{_when(at, zone)} {_who(by)}")
+                    for label, at, by in (
+                        ("提出", report.submitted_at, report.submitted_by),
+                        ("承認", report.approved_at, report.approved_by),
+                        ("確認", report.confirmed_at, report.confirmed_by),
+                    )
+                    if at
+                ],
+                last_when=_when(last_at, zone),
+                last_who=_who(last_by) if last_at else "",
+                reminded=_when(report.last_reminder_at, zone),
             )
         )
-    return rows, _tally(rows, levels)
+    return rows, _tally(ward_levels, levels)
 
 
-def _tally(rows, levels):
-    counts = [sum(r.segments[i].count for r in rows) for i in range(len(levels) + 1)]
+def _when(value, zone) -> str:
+    return datetime_label(value, zone) if value else ""
+
+
+def _who(user) -> str:
+    return display_name(user) or "（不明）"
+
+
+def _tally(by_level: dict, levels):
+    counts = [by_level.get(lv.pk, 0) for lv in levels] + [by_level.get(None, 0)]
     total = sum(counts) or 1
     longest = max(counts) or 1
     labels = [(lv, f"{lv.number} {lv.label}", f"level-{lv.number}") for lv in levels]
@@ -146,15 +198,15 @@ def filter_choices():
 
 
 def filtered(rows, chosen):
-    """Rows whose status is one of `chosen` (UNSUBMITTED standing for all before 提出済み); all if none."""
+    """Rows (or entries) whose status is one of `chosen` (UNSUBMITTED standing for all before 提出済み); all if none."""
     wanted = set(chosen)
     if UNSUBMITTED in wanted:
         wanted |= set(DepartmentReport.before_submitted())
-    return [r for r in rows if r.report.status in wanted] if wanted else rows
+    return [r for r in rows if r.status in wanted] if wanted else rows
 
 
 def status_counts(rows):
     counts = {value: 0 for value, _ in DepartmentReport.Status.choices}
     for row in rows:
-        counts[row.report.status] += 1
+        counts[row.status] += 1
     return [(value, label, counts[value]) for value, label in DepartmentReport.Status.choices]

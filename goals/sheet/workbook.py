@@ -41,13 +41,23 @@ breaks between goals planned from the row heights by the PDF's rule
 department without its name. Column widths and row heights are computed from
 the text (East Asian width, goals/sheet/textfit.py) so every line shows without
 manual fixing, up to Excel's limit of 409 points a row.
+
+Styles are the workbook's named styles (「取組シート 本文」 and so on, listed in
+Excel's cell styles), registered once per workbook: a cell takes one by name,
+which costs the same whatever the sheet's size, where assigning font, border
+and alignment objects to each cell makes openpyxl hash them all again.
+Merged ranges are collected and handed to the worksheet once (openpyxl's
+merge_cells compares each new range with every earlier one), and the cells
+they cover in the 部署名 column carry the range's outer borders, as Excel
+stores them.
 """
 
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
@@ -87,12 +97,45 @@ _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 TEXT = Font(name=FONT_NAME, size=FONT_SIZE)
 BOLD = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
-TITLE = Font(name=FONT_NAME, size=14, bold=True)
-ISSUER = Font(name=FONT_NAME, size=11)
 HEADER_FILL = PatternFill("solid", start_color="E8E8E8")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="top", horizontal="center")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+TITLE = Font(name=FONT_NAME, size=14, bold=True)
+ISSUER = Font(name=FONT_NAME, size=11)
+
+# The workbook's named styles: (font, alignment, border, fill) by name.
+STYLE_BODY = "取組シート 本文"
+STYLE_BODY_CENTER = "取組シート 本文（中央）"
+STYLE_HEADER = "取組シート 見出し"
+STYLE_TITLE = "取組シート 表題"
+STYLE_ISSUER = "取組シート 作成者"
+STYLE_HEADING = "取組シート 小見出し"
+STYLE_LINE = "取組シート 文"
+# The cells under a department's merged name: the range's left and right edges, and its
+# bottom edge on the last row.
+STYLE_COVERED = "取組シート 結合"
+STYLE_COVERED_LAST = "取組シート 結合（下端）"
+STYLES = {
+    STYLE_BODY: (TEXT, WRAP_TOP, BORDER, None),
+    STYLE_BODY_CENTER: (TEXT, WRAP_CENTER, BORDER, None),
+    STYLE_HEADER: (BOLD, HEADER_ALIGN, BORDER, HEADER_FILL),
+    STYLE_TITLE: (TITLE, Alignment(horizontal="center", vertical="center"), None, None),
+    STYLE_ISSUER: (ISSUER, Alignment(horizontal="right", vertical="center"), None, None),
+    STYLE_HEADING: (BOLD, Alignment(vertical="center"), None, None),
+    STYLE_LINE: (TEXT, WRAP_TOP, None, None),
+    STYLE_COVERED: (TEXT, None, Border(left=_thin, right=_thin), None),
+    STYLE_COVERED_LAST: (TEXT, None, Border(left=_thin, right=_thin, bottom=_thin), None),
+}
+
+
+def add_named_styles(workbook):
+    """The sheet's named styles in `workbook`, once (a later call finds them there)."""
+    if STYLE_BODY in workbook.named_styles:
+        return
+    # New NamedStyle objects for each workbook: binding one to a workbook changes it.
+    for name, (font, alignment, border, fill) in STYLES.items():
+        workbook.add_named_style(NamedStyle(name, font=font, alignment=alignment, border=border, fill=fill))
 
 
 def render_xlsx(layout: SheetLayout) -> bytes:
@@ -110,12 +153,15 @@ def render_xlsx(layout: SheetLayout) -> bytes:
 
 def write_sheet(worksheet, layout: SheetLayout) -> None:
     """The official layout on one worksheet (also one ward's worksheet of the city's roll-up)."""
+    add_named_styles(worksheet.parent)
     widths = _column_widths(layout)
     for column, width in enumerate(widths, 1):
         worksheet.column_dimensions[get_column_letter(column)].width = width
-    header_row = _write_preamble(worksheet, layout, sum(widths))
-    paged = _paged(worksheet, layout, header_row, widths)
-    _write_goals(worksheet, paged, header_row, widths)
+    merged = []
+    header_row = _write_preamble(worksheet, layout, sum(widths), merged)
+    paged, heights = _paged(worksheet, layout, header_row, widths)
+    _write_goals(worksheet, paged, header_row, widths, heights, merged)
+    worksheet.merged_cells = MultiCellRange(merged)
     _print_setup(worksheet, layout, header_row)
 
 
@@ -145,11 +191,13 @@ def _height(lines: int) -> float:
     return min(max(lines, 1) * LINE_PT + CELL_PADDING_PT, MAX_ROW_PT)
 
 
-def _set(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
+def _set(worksheet, row: int, column: int, value, style: str | None = STYLE_BODY):
     cell = worksheet.cell(row=row, column=column)
+    if style:
+        cell.style = style
     if isinstance(value, int):
         cell.value = value
-        value = ""
+        return cell
     value = xml_safe(value)
     if value:
         cell.value = value
@@ -157,38 +205,41 @@ def _set(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP,
         cell.data_type = "s"
         if value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True
+    return cell
+
+
+def set_cell(worksheet, row: int, column: int, value, font=TEXT, alignment=WRAP_TOP, border=None):
+    """A cell of another worksheet drawn in the sheet's style (the city's roll-up summary), written
+    as safely as the sheet's own. Style objects here: such a worksheet has a few dozen cells."""
+    cell = _set(worksheet, row, column, value, None)
     cell.font, cell.alignment = font, alignment
     if border:
         cell.border = border
     return cell
 
 
-# Other worksheets drawn in the same style (the city's roll-up summary) write their cells safely too.
-set_cell = _set
+def _merged_line(worksheet, row: int, value: str, style: str, last_column: int, merged: list):
+    _set(worksheet, row, 1, value, style)
+    merged.append(CellRange(min_col=1, min_row=row, max_col=last_column, max_row=row))
 
 
-def _merged_line(worksheet, row: int, value: str, font, alignment, last_column: int):
-    _set(worksheet, row, 1, value, font, alignment)
-    worksheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
-
-
-def _write_preamble(worksheet, layout: SheetLayout, total_width: float) -> int:
+def _write_preamble(worksheet, layout: SheetLayout, total_width: float, merged: list) -> int:
     """Title, issuer and policies; returns the header row's number."""
     last = len(layout.headers)
-    _merged_line(worksheet, 1, layout.title, TITLE, Alignment(horizontal="center", vertical="center"), last)
+    _merged_line(worksheet, 1, layout.title, STYLE_TITLE, last, merged)
     worksheet.row_dimensions[1].height = 24
-    _merged_line(worksheet, 2, layout.issuer, ISSUER, Alignment(horizontal="right", vertical="center"), last)
-    _merged_line(worksheet, 4, f"■ {layout.policy_heading}", BOLD, Alignment(vertical="center"), last)
+    _merged_line(worksheet, 2, layout.issuer, STYLE_ISSUER, last, merged)
+    _merged_line(worksheet, 4, f"■ {layout.policy_heading}", STYLE_HEADING, last, merged)
     row = 5
     for policy in layout.policies:
         text = f"{policy.marker} {policy.text}"
-        _merged_line(worksheet, row, text, TEXT, WRAP_TOP, last)
+        _merged_line(worksheet, row, text, STYLE_LINE, last, merged)
         worksheet.row_dimensions[row].height = _height(count_lines(text, _text_em(total_width), 0.5))
         row += 1
-    _merged_line(worksheet, row + 1, f"■ {layout.goals_heading}", BOLD, Alignment(vertical="center"), last)
+    _merged_line(worksheet, row + 1, f"■ {layout.goals_heading}", STYLE_HEADING, last, merged)
     row += 2
     if layout.legend:
-        _merged_line(worksheet, row, layout.legend_line, TEXT, WRAP_TOP, last)
+        _merged_line(worksheet, row, layout.legend_line, STYLE_LINE, last, merged)
         worksheet.row_dimensions[row].height = _height(
             count_lines(layout.legend_line, _text_em(total_width), 0.5)
         )
@@ -213,44 +264,48 @@ def print_scale(widths: list[float]) -> int:
     return min(100, int(PAGE_WIDTH_PT / sheet_pt * 100))
 
 
-def _paged(worksheet, layout: SheetLayout, header_row: int, widths: list[float]) -> SheetLayout:
-    """The layout cut where the printed pages will start, by the PDF's rule on this sheet's heights."""
+def _paged(worksheet, layout: SheetLayout, header_row: int, widths: list[float]):
+    """The layout cut where the printed pages will start, by the PDF's rule on this sheet's heights,
+    and each row's height by its index (measured once, for the plan and for the rows)."""
     text_ems = [_text_em(width) for width in widths]
     page = PAGE_HEIGHT_PT * 100 / print_scale(widths) * PAGE_SLACK - _height(1)
     preamble = sum(worksheet.row_dimensions[r].height or 15 for r in range(1, header_row))
-    parts = []
+    parts, row_heights = [], {}
     for part in layout.parts:
         heights = [_height(_row_lines(row, text_ems)) for row in part.rows]
+        row_heights.update((row.index, height) for row, height in zip(part.rows, heights, strict=True))
         name = _height(count_lines(part.name, text_ems[0], 0.5))
         heights[-1] = min(heights[-1] + max(0.0, name - sum(heights)), MAX_ROW_PT)
         parts.append([(row.index, height) for row, height in zip(part.rows, heights, strict=True)])
-    return layout.paged_at(page_starts(parts, page - preamble, page))
+    return layout.paged_at(page_starts(parts, page - preamble, page)), row_heights
 
 
-def _write_goals(worksheet, layout: SheetLayout, header_row: int, widths: list[float]):
+def _write_goals(worksheet, layout: SheetLayout, header_row: int, widths, heights: dict, merged: list):
     for column, header in enumerate(layout.headers, 1):
-        cell = _set(worksheet, header_row, column, header, BOLD, HEADER_ALIGN, BORDER)
-        cell.fill = HEADER_FILL
+        _set(worksheet, header_row, column, header, STYLE_HEADER)
     worksheet.row_dimensions[header_row].height = _height(1)
-    text_ems = [_text_em(width) for width in widths]
+    name_em = _text_em(widths[0])
     row = header_row + 1
     for part in layout.parts:
         first = row
         if part.starts_page:
             worksheet.row_breaks.append(Break(id=row - 1))
         for goal in part.rows:
-            values = (goal.department, goal.number, goal.category, goal.text, goal.result_cell)
-            for column, value in enumerate(values, 1):
-                if column == 1 and row != first:
-                    continue  # merged into the department's first row below
-                cell = _set(
-                    worksheet, row, column, value, TEXT, WRAP_CENTER if column in (2, 3) else WRAP_TOP, BORDER
+            if row == first:
+                _set(worksheet, row, 1, goal.department)
+            else:  # under the department's merged name
+                worksheet.cell(row=row, column=1).style = (
+                    STYLE_COVERED_LAST if goal is part.rows[-1] else STYLE_COVERED
                 )
-            worksheet.row_dimensions[row].height = _height(_row_lines(goal, text_ems))
+            _set(worksheet, row, 2, goal.number, STYLE_BODY_CENTER)
+            _set(worksheet, row, 3, goal.category, STYLE_BODY_CENTER)
+            _set(worksheet, row, 4, goal.text)
+            _set(worksheet, row, 5, goal.result_cell)
+            worksheet.row_dimensions[row].height = heights[goal.index]
             row += 1
         if row - 1 > first:
-            worksheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
-        _fit_department_name(worksheet, part.name, first, row - 1, text_ems[0])
+            merged.append(CellRange(min_col=1, min_row=first, max_col=1, max_row=row - 1))
+        _fit_department_name(worksheet, part.name, first, row - 1, name_em)
 
 
 def _fit_department_name(worksheet, name: str, first: int, last: int, width_em: float):
@@ -291,8 +346,7 @@ def _write_flat(worksheet, layout: SheetLayout):
     """One row per goal, each fact in its own column, ready to filter, sort and pivot."""
     year = fiscal_year_label(layout.fiscal_year)
     for column, (header, width) in enumerate(zip(FLAT_HEADERS, FLAT_WIDTHS, strict=True), 1):
-        cell = _set(worksheet, 1, column, header, BOLD, HEADER_ALIGN, BORDER)
-        cell.fill = HEADER_FILL
+        _set(worksheet, 1, column, header, STYLE_HEADER)
         worksheet.column_dimensions[get_column_letter(column)].width = width
     row = 1
     for goal in layout.rows:
@@ -313,7 +367,7 @@ def _write_flat(worksheet, layout: SheetLayout):
             goal.status,
         )
         for column, value in enumerate(values, 1):
-            _set(worksheet, row, column, value, TEXT, WRAP_TOP, BORDER)
+            _set(worksheet, row, column, value)
     worksheet.auto_filter.ref = f"A1:{get_column_letter(len(FLAT_HEADERS))}{row}"
     worksheet.freeze_panes = "A2"
     worksheet.page_setup.orientation = worksheet.ORIENTATION_LANDSCAPE

@@ -13,27 +13,39 @@ from goals import access, workflow
 from goals.forms import AdvanceForm, DeadlineForm, ReopenForm, SelectedReportsForm, StatusFilterForm
 from goals.history import sheet_history
 from goals.models import DepartmentReport, Sheet
-from goals.overview.board import UNSUBMITTED, board, filter_choices, filtered, status_counts
+from goals.overview.board import UNSUBMITTED, board, board_index, filter_choices, filtered, status_counts
+from goals.overview.paging import chunks, page_number, paging
 from goals.workflow import WorkflowError
+
+# Departments per page of the board: a ward of ordinary size stays on one page.
+BOARD_PAGE = 50
 
 
 def _render(request, sheet, status=200, **forms):
-    rows, tally = board(sheet)
-    counts = status_counts(rows)
+    index = board_index(sheet)
     status_form = StatusFilterForm(request.GET or None, choices=filter_choices())
     chosen = status_form.cleaned_data["status"] if status_form.is_valid() else []
-    shown = filtered(rows, chosen)
+    shown = filtered(index, chosen)
+    pages = chunks(shown, BOARD_PAGE)
+    number = page_number(request.GET, len(pages))
+    # Rows (the costly part) only for the page shown; counts and the tally are the whole ward's.
+    rows, tally = board(sheet, [entry.report_id for entry in pages[number - 1]])
+    for row in rows:
+        row.url = reverse("goals:report", args=[row.report.pk])
     labels = dict(filter_choices())
     context = {
-        "unsubmitted_count": len(filtered(rows, [UNSUBMITTED])),
+        "unsubmitted_count": len(filtered(index, [UNSUBMITTED])),
         "unsubmitted": UNSUBMITTED,
         "sheet": sheet,
-        "rows": shown,
-        "all_rows": rows,
+        "rows": rows,
+        "shown_count": len(shown),
+        "paging_summary": f"{len(shown)}部署を{BOARD_PAGE}部署ずつ{len(pages)}ページに分けて表示しています。",
+        "paging": paging(request.GET, number, [_range(page) for page in pages]) if len(pages) > 1 else None,
+        "department_count": len(index),
         "tally": tally,
         "tally_total": sum(bar.count for bar in tally),
         "tally_height": 28 * len(tally),
-        "status_counts": counts,
+        "status_counts": status_counts(index),
         "status_form": status_form,
         "chosen_status": "・".join(labels[value] for value in chosen),
         "chosen_values": chosen,
@@ -49,9 +61,14 @@ def _render(request, sheet, status=200, **forms):
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "deadline_form": forms.get("deadline_form")
         or DeadlineForm(initial={"results_deadline": sheet.results_deadline}),
-        "unconfirmed": sum(1 for r in rows if r.report.status != DepartmentReport.Status.CONFIRMED),
+        "unconfirmed": sum(1 for e in index if e.status != DepartmentReport.Status.CONFIRMED),
     }
     return render(request, "goals/board.html", context, status=status)
+
+
+def _range(entries) -> str:
+    first, last = entries[0].department, entries[-1].department
+    return first if first == last else f"{first}〜{last}"
 
 
 def ward_board(request, ward, year):

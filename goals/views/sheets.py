@@ -10,6 +10,8 @@ whole sheet's URLs keeps those departments. The PDF also takes `variant=pdfa`
 it, settings.SHEET_PDF_VARIANT.
 """
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +20,8 @@ from django.views.decorators.http import require_safe
 
 from goals import access
 from goals.models import Sheet
+from goals.overview.paging import page_number, paging
+from goals.overview.sheet_pages import sheet_pages
 from goals.sheet.layout import build_layout, departments_on
 from goals.sheet.pdf_helper import PdfHelperFailed
 from goals.views import downloads
@@ -57,15 +61,38 @@ def _variant(request) -> str | None:
 def _with_query(url: str, request, **extra) -> str:
     query = request.GET.copy()
     query.pop("variant", None)
+    query.pop("page", None)  # the web page's pages: the documents are always whole
     for key, value in extra.items():
         query[key] = value
     return f"{url}?{query.urlencode()}" if query else url
 
 
+def _paged_layout(request, sheet):
+    """The layout of the page asked for, the links between pages (None when it fits on one) and
+    what the pages hold, in words.
+
+    The whole sheet (or its confirmed departments) comes a page of whole departments at a
+    time; departments chosen by `department=` are shown together, as asked."""
+    selection = _selection(request, sheet)
+    pages = [] if "departments" in selection else sheet_pages(sheet, selection["confirmed_only"])
+    number = page_number(request.GET, len(pages))
+    if len(pages) <= 1:
+        return build_layout(sheet, **selection), None, ""
+    page = pages[number - 1]
+    layout = build_layout(sheet, departments=page.departments, confirmed_only=selection["confirmed_only"])
+    departments, goals = sum(len(p.departments) for p in pages), sum(p.goals for p in pages)
+    summary = (
+        f"{departments}部署・目標{goals}件を、部署の区切りで{len(pages)}ページに分けて表示しています。"
+        "印刷や会議の資料には、シート全体の PDF または Excel をお使いください。"
+    )
+    # Still the whole sheet, not a selection of departments: its title names none.
+    return replace(layout, department=""), paging(request.GET, number, [p.label for p in pages]), summary
+
+
 @require_safe
 def sheet(request, ward, year):
     sheet = access.sheet_for_reader(request.user, ward, year)
-    layout = build_layout(sheet, **_selection(request, sheet))
+    layout, pages, summary = _paged_layout(request, sheet)
     args = (ward, year)
     links = {
         "pdf": _with_query(reverse("goals:sheet_pdf", args=args), request),
@@ -79,7 +106,8 @@ def sheet(request, ward, year):
             for part in layout.departments
         ],
     }
-    return render(request, "goals/sheet_print.html", {"layout": layout, "links": links})
+    context = {"layout": layout, "links": links, "paging": pages, "paging_summary": summary}
+    return render(request, "goals/sheet_print.html", context)
 
 
 @require_safe

@@ -10,6 +10,9 @@ SPAWN_RATE=${KOJO_LOAD_SPAWN_RATE:-5}
 RUN_TIME=${KOJO_LOAD_SECONDS:-60}
 PORT=${KOJO_LOAD_PORT:-8765}
 status=0
+# Each run's p95 targets, printed together at the end.
+SUMMARY=$(mktemp /tmp/kojo-load-summary.XXXXXX)
+export KOJO_LOAD_SUMMARY=$SUMMARY
 
 run_one() {
   local db=$1 work
@@ -24,6 +27,7 @@ run_one() {
   else
     export DATABASE_URL="sqlite:///$work/db.sqlite3"
   fi
+  "$BIN/python" scripts/load/machine.py "before the $db run"
   "$BIN/python" scripts/load/prepare.py --accounts "$work/accounts.json"
   "$BIN/python" manage.py collectstatic --noinput --verbosity 0
   KOJO_BIND=127.0.0.1:$PORT KOJO_ACCESS_LOG="$work/access.log" \
@@ -46,4 +50,9 @@ run_one() {
 for db in "${@:-sqlite postgres}"; do
   for one in $db; do run_one "$one"; done
 done
+echo
+echo "## Targets"
+cat "$SUMMARY"
+"$BIN/python" scripts/load/machine.py "after the runs"
+rm -f "$SUMMARY"
 exit $status

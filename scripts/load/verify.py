@@ -24,6 +24,22 @@ TARGETED = {"save result", "department page"}
 SERVER_TROUBLE = ("database is locked", "Traceback", "[ERROR]", '" 500 ')
 
 
+def targets(stats_csv: Path, label: str) -> list[str]:
+    """One line per targeted request: its p95 against the target, PASS or FAIL."""
+    rows = {row["Name"]: row for row in csv.DictReader(stats_csv.open(encoding="utf-8")) if row["Type"]}
+    lines = []
+    for name in sorted(TARGETED):
+        row = rows.get(name)
+        if row is None or row["Request Count"] == "0":
+            lines.append(f"{label}: {name} p95 < {TARGET_MS} ms: no requests  FAIL")
+            continue
+        p95 = float(row["95%"])
+        lines.append(
+            f"{label}: {name} p95 {p95:.0f} ms (target < {TARGET_MS} ms)  {'PASS' if p95 < TARGET_MS else 'FAIL'}"
+        )
+    return lines
+
+
 def latency_table(stats_csv: Path) -> tuple[list[str], int]:
     rows = list(csv.DictReader(stats_csv.open(encoding="utf-8")))
     lines = [
@@ -83,6 +99,11 @@ def main():
     )
     for line in (trouble + lost)[:20]:
         print("  ", line)
+    summary = targets(args.stats, args.label)
+    print("\n".join(summary))
+    if os.environ.get("KOJO_LOAD_SUMMARY"):  # run.sh prints every run's targets together at the end
+        with open(os.environ["KOJO_LOAD_SUMMARY"], "a", encoding="utf-8") as out:
+            out.write("\n".join(summary) + "\n")
     if failures or trouble or lost:
         sys.exit(1)
 
