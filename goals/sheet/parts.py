@@ -56,12 +56,13 @@ class Assembly:
     drawn: int  # parts drawn for this call (the others came from the store)
 
 
-def split(layout: SheetLayout, size: int = PART_DEPARTMENTS) -> tuple[SheetLayout, list[SheetLayout]]:
+def split(layout: SheetLayout, size: int | None = None) -> tuple[SheetLayout, list[SheetLayout]]:
     """The layout with each group's first department marked to open a page, and the groups' layouts.
 
     Each group's rows are numbered from 0, so that a group's layout (and key)
     does not change when an earlier department gains or loses a goal.
     """
+    size = size or PART_DEPARTMENTS
     if len(layout.parts) <= size:
         return layout, [layout]
     marked = tuple(replace(part, opens_part=i > 0 and i % size == 0) for i, part in enumerate(layout.parts))
