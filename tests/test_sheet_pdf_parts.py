@@ -110,3 +110,16 @@ def test_another_variant_is_drawn_apart(db, seed):
     layout = build_layout(build_synthetic_sheet(scale=2))
     assert pdf.render_parts(layout).drawn == 2
     assert pdf.render_parts(layout, "pdf/a-3a").drawn == 2
+
+
+def test_the_helper_processes_draw_and_assemble_the_parts(db, seed, settings):
+    from goals.sheet import pdf_helper
+
+    settings.PDF_HELPER_PROCESS = True
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    try:
+        content = pdf_helper.render_pdf(layout)
+    finally:
+        pdf_helper.shutdown()
+    assert_same_pages(content, pdf.render_whole(layout))
+    assert pdf.render_parts(layout).drawn == 0  # the worker kept the helpers' parts

@@ -43,6 +43,9 @@ PART_DEPARTMENTS = 15
 # Printed in the page-number box of a part's pages: every glyph a page number needs, so that the
 # part's embedded font has them, and a text no sheet prints there otherwise.
 PLACEHOLDER = "0123456789 /"
+# Parts drawn in one WeasyPrint pass (their pages then written one part at a time): the
+# stylesheets are parsed and the fonts set up once per pass, and memory stays that of a few parts.
+BATCH_PARTS = 5
 # The in-process store when the project configures no "documents" cache: about 30 MB at most.
 LOCAL_ENTRIES = 96
 _SOURCES = ("templates/goals/sheet_print.html", "templates/base.html", "static/css/sheet.css")
@@ -75,6 +78,24 @@ def split(layout: SheetLayout, size: int | None = None) -> tuple[SheetLayout, li
             index += len(rows)
         groups.append(replace(layout, parts=tuple(departments), opens_sheet=start == 0))
     return replace(layout, parts=marked), groups
+
+
+def join(groups: list[SheetLayout]) -> tuple[SheetLayout, list[int]]:
+    """Several parts as one layout (each opening a page), and the row that opens each part."""
+    departments, firsts, index = [], [], 0
+    for group in groups:
+        firsts.append(index)
+        for number, part in enumerate(group.parts):
+            rows = tuple(replace(row, index=index + i) for i, row in enumerate(part.rows))
+            departments.append(replace(part, rows=rows, opens_part=number == 0 and index > 0))
+            index += len(rows)
+    return replace(groups[0], parts=tuple(departments)), firsts
+
+
+def batches(jobs: list, workers: int) -> list[list]:
+    """The jobs in document order, cut into at most BATCH_PARTS each, at least one per worker."""
+    size = max(1, min(BATCH_PARTS, -(-len(jobs) // max(workers, 1))))
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
 def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Assembly:

@@ -111,13 +111,45 @@ def checked_variant(variant: str | None) -> str:
 
 
 def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
-    """The parts' PDFs; several at once in forked processes where this process has one thread
-    (a command, a helper process): forking a threaded process could copy a held lock."""
+    """The parts' PDFs; in two forked processes at once where this process has one thread (a
+    command, a helper process): forking a threaded process could copy a held lock."""
     workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or threading.active_count() > 1:
-        return [render_part(*job) for job in jobs]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.starmap(render_part, jobs, chunksize=1)
+        return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
+    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+        drawn = pool.map(_render_batch_and_collect, parts.batches(jobs, workers), chunksize=1)
+    return [content for batch in drawn for content in batch]
+
+
+def _render_batch_and_collect(batch) -> list[bytes]:
+    """In a forked worker: the heap it was given is frozen, so collecting walks only the batch's."""
+    try:
+        return render_batch(batch)
+    finally:
+        gc.collect()
+
+
+def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
+    """Parts laid out in one pass, each written as a PDF of its own pages."""
+    if len(jobs) == 1:
+        return [render_part(*jobs[0])]
+    groups = [group for group, _, _ in jobs]
+    _, variant, numbered = jobs[0]
+    combined, firsts = parts.join(groups)
+    with collector_paused():
+        document = render_document(combined, numbered=numbered)
+        opens = [_page_of_row(document, row) for row in firsts] + [len(document.pages)]
+        contents = [
+            _write(document.copy(document.pages[start:end]), group, variant)
+            for group, start, end in zip(groups, opens, opens[1:], strict=False)
+        ]
+        del document
+    return contents
+
+
+def _page_of_row(document, row: int) -> int:
+    name = f"row-{row}"
+    return next(number for number, page in enumerate(document.pages) if name in page.anchors)
 
 
 def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> bytes:
@@ -194,7 +226,8 @@ def rows_per_page(document) -> list[list[int]]:
 def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True):
     """Render with the renderer's own breaks, then cut the departments where pages opened."""
     cut = layout.split_rows(plan.pieces)
-    starts = set()
+    # Parts drawn on their own (goals/sheet/parts.py) open pages whatever the renderer measures.
+    starts = {part.rows[0].index for part in cut.parts if part.opens_part}
     for _ in range(MEASURED_PASSES):
         paged = cut.paged_at(starts)
         document = lay_out(paged, numbered)

@@ -60,19 +60,21 @@ def render_pdf(layout, variant: str | None = None) -> bytes:
 
 
 def _draw_in_helpers(jobs) -> list[bytes]:
+    from goals.sheet.parts import batches
+
     pool = _helper()
-    futures = [pool.submit(_draw_part, *job) for job in jobs]
-    return [future.result(timeout=settings.PDF_TIMEOUT_SECONDS) for future in futures]
+    futures = [pool.submit(_draw_batch, batch) for batch in batches(jobs, HELPERS)]
+    return [part for future in futures for part in future.result(timeout=settings.PDF_TIMEOUT_SECONDS)]
 
 
 def _assemble_in_helper(contents) -> bytes:
     return _helper().submit(_assemble, contents).result(timeout=settings.PDF_TIMEOUT_SECONDS)
 
 
-def _draw_part(layout, variant, numbered) -> bytes:
-    from goals.sheet.pdf import checked_variant, render_part
+def _draw_batch(jobs) -> list[bytes]:
+    from goals.sheet.pdf import checked_variant, render_batch
 
-    return render_part(layout, checked_variant(variant), numbered)
+    return render_batch([(layout, checked_variant(variant), numbered) for layout, variant, numbered in jobs])
 
 
 def _assemble(contents) -> bytes:
