@@ -25,6 +25,7 @@ Usage: python scripts/bench_sheet.py [--full] [--runs N] [--process-runs N]
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,10 +47,22 @@ def median_seconds(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def timed_process(command: list[str], env: dict) -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the forked workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_process(command: list[str], env: dict, cpu: list | None = None) -> float:
+    """Wall seconds of a whole process; its CPU seconds (with its children's) go to `cpu`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True, capture_output=True, cwd=ROOT)  # noqa: S603
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall
 
 
 def main():
@@ -141,6 +154,9 @@ def run(workdir: Path, env: dict, options):
         parts.part_store().clear()
         return pdf.render_parts(layout)
 
+    start_cpu = cpu_seconds()
+    pdf.render_whole(layout)
+    whole_cpu = cpu_seconds() - start_cpu
     cold_s = median_seconds(cold, options.runs)
     made = pdf.render_parts(layout)
     kept_s = median_seconds(lambda: pdf.render_parts(layout), options.runs)
@@ -152,14 +168,16 @@ def run(workdir: Path, env: dict, options):
         goal.text += "。"
         goal.save()
         changed = build_layout(sheet)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         after = pdf.render_parts(changed)
-        changes.append((time.perf_counter() - start, after.drawn))
-    change_s = statistics.median(t for t, _ in changes[1:])
-    drawn = max(d for _, d in changes)
+        changes.append((time.perf_counter() - start, after.drawn, cpu_seconds() - start_cpu))
+    change_s = statistics.median(t for t, _, _ in changes[1:])
+    change_cpu = statistics.median(c for _, _, c in changes[1:])
+    drawn = max(d for _, d, _ in changes)
     print(
         f"  no part kept (2 processes) {cold_s:.3f}s | all kept, assembled {kept_s:.3f}s | after one"
-        f" department's change {change_s:.3f}s ({drawn} of {made.parts} parts drawn)"
+        f" department's change {change_s:.3f}s ({drawn} of {made.parts} parts drawn); CPU: after the change"
+        f" {change_cpu:.2f}s, drawn in one piece {whole_cpu:.2f}s (ratio {change_cpu / whole_cpu:.2f})"
     )
     figures["cold_parts"], figures["change"] = cold_s, change_s
     compare_processes(workdir, env, options.process_runs, sheets, figures)
@@ -228,7 +246,7 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
         export += ["--format", "pdf", "--output", str(workdir / f"{ward}.pdf")]
         convert = [soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", str(workdir / "lo")]
         convert.append(str(workdir / f"{ward}.xlsx"))
-        ours, theirs = [], []
+        ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
         if not warmed:
             timed_process(export, env)  # warm the OS file cache (and LibreOffice's profile) first
             if soffice:
@@ -244,9 +262,9 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
         )
         figures[f"rss:{ward}"] = int(peak.stdout.split()[-1]) / 1024
         for _ in range(runs if ward != "大試験区" else 1):
-            ours.append(timed_process(export, env))
+            ours.append(timed_process(export, env, ours_cpu))
             if soffice:
-                theirs.append(timed_process(convert, env))
+                theirs.append(timed_process(convert, env, theirs_cpu))
         figures[f"ours:{ward}"] = statistics.median(ours)
         line = f"  {label:<16} export_sheet --format pdf {statistics.median(ours):.2f}s"
         line += f" (peak {figures[f'rss:{ward}']:.0f} MB)"
@@ -254,6 +272,7 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
             lo = statistics.median(theirs)
             figures[f"lo:{ward}"] = lo
             line += f" | LibreOffice xlsx→pdf {lo:.2f}s | export_sheet ÷ LibreOffice = {statistics.median(ours) / lo:.2f}"
+            line += f" (CPU {statistics.median(ours_cpu):.1f}s ÷ {statistics.median(theirs_cpu):.1f}s)"
         else:
             line += " | LibreOffice (soffice) not installed: no reference"
         print(line, flush=True)
