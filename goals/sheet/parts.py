@@ -178,16 +178,15 @@ def assemble(parts: list[bytes]) -> bytes:
     """
     import pikepdf
 
-    pdfs = [pikepdf.open(io.BytesIO(part)) for part in parts]
-    total = sum(len(pdf.pages) for pdf in pdfs)
-    out = pdfs[0]
+    out = pikepdf.open(io.BytesIO(parts[0]))
     tree = out.Root.StructTreeRoot
     document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
     nums = tree.ParentTree.Nums
     fonts_seen = {}
     offset = len(out.pages)
     _check_pages_only(nums, offset)
-    for source in pdfs[1:]:
+    for part in parts[1:]:
+        source = pikepdf.open(io.BytesIO(part))
         count = len(source.pages)
         out.pages.extend(source.pages)
         copied_tree = out.copy_foreign(source.Root.StructTreeRoot)
@@ -206,13 +205,37 @@ def assemble(parts: list[bytes]) -> bytes:
             nums.append(offset + key)
             nums.append(elements)
             out.pages[offset + key].obj.StructParents = offset + key
+        # The copies read their stream data from the part until saved: take it now and let the
+        # part go, so that memory holds one part at a time beside the document.
+        _own_streams([out.pages[offset + i].obj for i in range(count)], set())
+        source.close()
         offset += count
+    total = len(out.pages)
     tree.ParentTreeNextKey = total
     for number, page in enumerate(out.pages, 1):
         _number_page(page, number, total, fonts_seen, out)
     output = io.BytesIO()
     out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()
+
+
+def _own_streams(objects, seen: set) -> None:
+    import pikepdf
+
+    while objects:
+        item = objects.pop()
+        if isinstance(item, pikepdf.Stream) or isinstance(item, pikepdf.Dictionary):
+            if item.is_indirect:
+                if item.objgen in seen:
+                    continue
+                seen.add(item.objgen)
+            if isinstance(item, pikepdf.Stream):
+                item.write(
+                    item.read_raw_bytes(), filter=item.get("/Filter"), decode_parms=item.get("/DecodeParms")
+                )
+            objects.extend(value for key, value in item.items() if key not in ("/Parent", "/P"))
+        elif isinstance(item, pikepdf.Array):
+            objects.extend(item)
 
 
 def _check_pages_only(nums, pages: int) -> None:
