@@ -123,3 +123,14 @@ def test_the_helper_processes_draw_and_assemble_the_parts(db, seed, settings):
         pdf_helper.shutdown()
     assert_same_pages(content, pdf.render_whole(layout))
     assert pdf.render_parts(layout).drawn == 0  # the worker kept the helpers' parts
+
+
+def test_parts_that_cannot_be_assembled_give_the_sheet_in_one_piece(db, seed, monkeypatch):
+    def refuse(contents):
+        raise parts.AssemblyFailed("リンクや注釈のある部分は組み立てられません。")
+
+    monkeypatch.setattr(parts, "assemble", refuse)
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (2, 3)
+    assert_same_pages(made.content, pdf.render_whole(layout))

@@ -105,7 +105,7 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
     their PDFs in order; `numbered` is False for parts of a larger document
     (their page numbers are the placeholder).
     """
-    _, groups = split(layout)
+    marked, groups = split(layout)
     whole = len(groups) == 1
     keys = [part_key(group, variant, whole) for group in groups]
     store = part_store()
@@ -117,7 +117,13 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
         store.set_many(new)
         found.update(new)
     contents = [found[key] for key in keys]
-    content = contents[0] if whole else (assemble_parts or assemble)(contents)
+    if whole:
+        return Assembly(contents[0], 1, len(missing))
+    try:
+        content = (assemble_parts or assemble)(contents)
+    except AssemblyFailed:
+        # Something the assembly does not renumber (a link, a form field): the sheet in one piece.
+        return Assembly(draw([(marked, variant, True)])[0], len(groups), len(missing) + 1)
     return Assembly(content, len(groups), len(missing))
 
 
