@@ -180,6 +180,7 @@ def run(workdir: Path, env: dict, options):
         f" {change_cpu:.2f}s, drawn in one piece {whole_cpu:.2f}s (ratio {change_cpu / whole_cpu:.2f})"
     )
     figures["cold_parts"], figures["change"] = cold_s, change_s
+    figures["change_cpu"], figures["whole_cpu"] = change_cpu, whole_cpu
     compare_processes(workdir, env, options.process_runs, sheets, figures)
     print_targets(figures)
 
@@ -192,7 +193,9 @@ def print_targets(figures: dict):
             "10x whole-ward PDF after one department's change < 1/4 of a full render",
             figures["change"] / figures["試験区"],
             0.25,
-            f"{figures['change']:.2f}s / {figures['試験区']:.2f}s drawn in one piece",
+            f"{figures['change']:.2f}s / {figures['試験区']:.2f}s drawn in one piece; CPU"
+            f" {figures['change_cpu']:.2f}s / {figures['whole_cpu']:.2f}s ="
+            f" {figures['change_cpu'] / figures['whole_cpu']:.2f}",
         ),
     ]
     for ward, limit in (("幸区", 0.5), ("試験区", 1.0), ("大試験区", 1.0)):
@@ -202,7 +205,9 @@ def print_targets(figures: dict):
                     f"cold export_sheet PDF ({ward}) ≤ {limit}× LibreOffice",
                     figures[f"ours:{ward}"] / figures[f"lo:{ward}"],
                     limit,
-                    f"{figures[f'ours:{ward}']:.2f}s / {figures[f'lo:{ward}']:.2f}s",
+                    f"{figures[f'ours:{ward}']:.2f}s / {figures[f'lo:{ward}']:.2f}s; CPU"
+                    f" {figures[f'ours_cpu:{ward}']:.1f}s / {figures[f'lo_cpu:{ward}']:.1f}s ="
+                    f" {figures[f'ours_cpu:{ward}'] / figures[f'lo_cpu:{ward}']:.2f}",
                 )
             )
     if "rss:大試験区" in figures:
@@ -215,8 +220,10 @@ def print_targets(figures: dict):
                 f"{figures['rss:大試験区']:.0f} MB − {figures['rss:試験区']:.0f} MB = {growth:+.0f} MB",
             )
         )
+    print("  (wall-time ratios decide; on a busy machine read the CPU ratios beside them)")
     for name, value, limit, detail in rows:
-        verdict = "met" if value <= limit else "NOT met"
+        # "under a quarter" is strict; "at most" is not.
+        verdict = "met" if value < limit or (value == limit and "≤" in name) else "NOT met"
         print(f"  {name}: {value:.2f} (limit {limit}) {verdict} — {detail}")
 
 
@@ -266,11 +273,13 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
             if soffice:
                 theirs.append(timed_process(convert, env, theirs_cpu))
         figures[f"ours:{ward}"] = statistics.median(ours)
+        figures[f"ours_cpu:{ward}"] = statistics.median(ours_cpu)
         line = f"  {label:<16} export_sheet --format pdf {statistics.median(ours):.2f}s"
         line += f" (peak {figures[f'rss:{ward}']:.0f} MB)"
         if soffice:
             lo = statistics.median(theirs)
             figures[f"lo:{ward}"] = lo
+            figures[f"lo_cpu:{ward}"] = statistics.median(theirs_cpu)
             line += f" | LibreOffice xlsx→pdf {lo:.2f}s | export_sheet ÷ LibreOffice = {statistics.median(ours) / lo:.2f}"
             line += f" (CPU {statistics.median(ours_cpu):.1f}s ÷ {statistics.median(theirs_cpu):.1f}s)"
         else:
