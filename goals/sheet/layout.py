@@ -150,6 +150,8 @@ class DepartmentPart:
     rows: tuple[GoalRow, ...]
     continued: bool = False
     starts_page: bool = False
+    # The department opens a part drawn on its own (goals/sheet/parts.py): a new page.
+    opens_part: bool = False
 
     @property
     def label(self) -> str:
@@ -177,6 +179,8 @@ class SheetLayout:
     legend: tuple[Level, ...] = ()
     selection_note: str = ""
     confirmed_only: bool = False
+    # False for a part of the sheet drawn on its own after the first: no title, policies or legend.
+    opens_sheet: bool = True
 
     @property
     def rows(self) -> list[GoalRow]:
@@ -219,7 +223,7 @@ class SheetLayout:
                         replace(row, index=index, text=text, result=result, level=level, piece=number)
                     )
                     index += 1
-            parts.append(_part(part.id, part.name, rows, part.continued, part.starts_page))
+            parts.append(_part(part.id, part.name, rows, part.continued, part.starts_page, part.opens_part))
         return replace(self, parts=tuple(parts))
 
     def paged_at(self, page_starts) -> "SheetLayout":
@@ -240,7 +244,8 @@ class SheetLayout:
                 pieces[-1].append(row)
             for number, piece in enumerate(pieces):
                 continued = part.continued or number > 0
-                parts.append(_part(part.id, part.name, piece, continued, piece[0].index in starts))
+                opens = part.opens_part and number == 0
+                parts.append(_part(part.id, part.name, piece, continued, piece[0].index in starts, opens))
         return replace(self, parts=tuple(parts))
 
 
@@ -368,6 +373,6 @@ def _row(index: int, department: Department, goal: Goal | None, status: str, res
     )
 
 
-def _part(department_id, name, rows, continued=False, starts_page=False) -> DepartmentPart:
+def _part(department_id, name, rows, continued=False, starts_page=False, opens_part=False) -> DepartmentPart:
     spanned = [replace(row, department_rowspan=len(rows) if i == 0 else 0) for i, row in enumerate(rows)]
-    return DepartmentPart(department_id, name, tuple(spanned), continued, starts_page)
+    return DepartmentPart(department_id, name, tuple(spanned), continued, starts_page, opens_part)

@@ -91,11 +91,15 @@ def page_starts(parts, first_room: float, body: float) -> list[int]:
 def plan_pages(layout: SheetLayout) -> PagePlan:
     widths = [_cell_width_em(percent) for percent in layout.column_widths]
     body = PAGE_HEIGHT - _table_header(layout) - SLACK
-    room = body - _preamble_height(layout)
+    room = body - _preamble_height(layout) if layout.opens_sheet else body
     starts, pieces = [], {}
     index = 0  # the row's number once long goals are cut
     first = True
-    for height, row in _row_heights(layout, widths):
+    for height, row, opens_part in _row_heights(layout, widths):
+        if opens_part and not first:
+            # A part drawn on its own (goals/sheet/parts.py) opens a page, whatever room is left.
+            starts.append(index)
+            room = body
         if height <= body:
             if height > room and not first:
                 starts.append(index)
@@ -168,14 +172,16 @@ def _preamble_height(layout: SheetLayout) -> float:
 
 
 def _row_heights(layout: SheetLayout, widths: list[float]):
-    """(height, row) of every row; a department name taller than its rows stretches the last one."""
+    """(height, row, opens a part) of every row; a department name taller than its rows stretches the
+    last one."""
     for part in layout.parts:
         heights = [
             _row_height(row.number, row.category, row.text, row.result_cell, widths) for row in part.rows
         ]
         name = count_lines(part.label, widths[0], NARROW) * LINE + CELL_PADDING_V + BORDER
         heights[-1] += max(0.0, name - sum(heights))
-        yield from zip(heights, part.rows, strict=True)
+        for number, (height, row) in enumerate(zip(heights, part.rows, strict=True)):
+            yield height, row, part.opens_part and number == 0
 
 
 def _row_height(number, category, text, result_cell, widths) -> float:

@@ -14,11 +14,19 @@ metadata (Title, Author = the issuing office, Subject, creation date). Two
 variants: PDF/UA-1 for handing out and publishing, PDF/A-3a for keeping as
 the record (fonts embedded, an sRGB output intent, XMP metadata), chosen by
 settings.SHEET_PDF_VARIANT or per download.
+
+A sheet of many departments is drawn in parts and assembled
+(goals/sheet/parts.py); the parts are drawn in two processes at once when
+there are several to draw and this process may fork.
 """
 
 import gc
+import multiprocessing
+import os
+import threading
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -27,14 +35,17 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from goals.sheet import parts
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import PagePlan, plan_pages
-from goals.sheet.weasy import HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from goals.sheet.weasy import CSS, HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 TEMPLATE = "goals/sheet_print.html"
 # Links in the document resolve under this base; only static files are served from it.
 BASE_URL = "https://kojo-shishin.invalid/"
 MEASURED_PASSES = 3
+# Processes drawing parts at once (the machines have two cores).
+MAX_WORKERS = 2
 # The variants a sheet may be drawn in: what each is for, as the download offers it.
 VARIANTS = {
     "pdf/ua-1": "PDF/UA-1（アクセシブル・配布用）",
@@ -76,21 +87,86 @@ def _static_path(name: str) -> str | None:
 
 
 def render_pdf(layout: SheetLayout, variant: str | None = None) -> bytes:
+    return render_parts(layout, variant).content
+
+
+def render_parts(layout: SheetLayout, variant: str | None = None) -> parts.Assembly:
+    """The PDF with how it was made: parts kept from earlier renderings, parts drawn now."""
+    return parts.render(layout, checked_variant(variant), draw_parts)
+
+
+def render_whole(layout: SheetLayout, variant: str | None = None) -> bytes:
+    """The sheet drawn in one piece: the same pages as the parts assembled, for comparison."""
+    marked, _ = parts.split(layout)
+    return render_part(marked, checked_variant(variant))
+
+
+def checked_variant(variant: str | None) -> str:
     variant = variant or settings.SHEET_PDF_VARIANT
     if variant not in VARIANTS:
         raise ImproperlyConfigured(
             f"PDF の形式「{variant}」には対応していません。{'、'.join(VARIANTS)} のいずれかを指定してください。"
         )
+    return variant
+
+
+def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
+    """The parts' PDFs; in two forked processes at once where this process has one thread (a
+    command, a helper process): forking a threaded process could copy a held lock."""
+    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or threading.active_count() > 1:
+        return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
+    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+        drawn = pool.map(_render_batch_and_collect, parts.batches(jobs, workers), chunksize=1)
+    return [content for batch in drawn for content in batch]
+
+
+def _render_batch_and_collect(batch) -> list[bytes]:
+    """In a forked worker: the heap it was given is frozen, so collecting walks only the batch's."""
+    try:
+        return render_batch(batch)
+    finally:
+        gc.collect()
+
+
+def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
+    """Parts laid out in one pass, each written as a PDF of its own pages."""
+    if len(jobs) == 1:
+        return [render_part(*jobs[0])]
+    groups = [group for group, _, _ in jobs]
+    _, variant, numbered = jobs[0]
+    combined, firsts = parts.join(groups)
     with collector_paused():
-        document = render_document(layout)
-        _set_metadata(document.metadata, layout)
-        with warnings.catch_warnings():
-            # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
-            # to be closed by the garbage collector, which warns.
-            warnings.filterwarnings(
-                "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
-            )
-            return document.write_pdf(pdf_variant=variant, pdf_tags=True)
+        document = render_document(combined, numbered=numbered)
+        opens = [_page_of_row(document, row) for row in firsts] + [len(document.pages)]
+        contents = [
+            _write(document.copy(document.pages[start:end]), group, variant)
+            for group, start, end in zip(groups, opens, opens[1:], strict=False)
+        ]
+        del document
+    return contents
+
+
+def _page_of_row(document, row: int) -> int:
+    name = f"row-{row}"
+    return next(number for number, page in enumerate(document.pages) if name in page.anchors)
+
+
+def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> bytes:
+    """One piece drawn by WeasyPrint; `numbered` False prints parts.PLACEHOLDER as the page number."""
+    with collector_paused():
+        # The laid-out document is freed before the collector resumes: it would walk its
+        # million objects once more on the way out.
+        return _write(render_document(layout, numbered=numbered), layout, variant)
+
+
+def _write(document, layout: SheetLayout, variant: str) -> bytes:
+    _set_metadata(document.metadata, layout)
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
+        # to be closed by the garbage collector, which warns.
+        warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
+        return document.write_pdf(pdf_variant=variant, pdf_tags=True)
 
 
 def _set_metadata(metadata, layout: SheetLayout) -> None:
@@ -126,14 +202,14 @@ def collector_paused():
             gc.enable()
 
 
-def render_document(layout: SheetLayout):
+def render_document(layout: SheetLayout, numbered: bool = True):
     """The laid-out pages (a weasyprint Document), every page opening with its department cell."""
     plan = plan_pages(layout)
     planned = plan.apply(layout)
-    document = lay_out(planned)
+    document = lay_out(planned, numbered)
     if not pages_lacking_department(planned, document):
         return document
-    return _render_measured(layout, plan)
+    return _render_measured(layout, plan, numbered)
 
 
 def pages_lacking_department(layout: SheetLayout, document) -> list[int]:
@@ -147,13 +223,14 @@ def rows_per_page(document) -> list[list[int]]:
     return [sorted(_rows_on(page)) for page in document.pages]
 
 
-def _render_measured(layout: SheetLayout, plan: PagePlan):
+def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True):
     """Render with the renderer's own breaks, then cut the departments where pages opened."""
     cut = layout.split_rows(plan.pieces)
-    starts = set()
+    # Parts drawn on their own (goals/sheet/parts.py) open pages whatever the renderer measures.
+    starts = {part.rows[0].index for part in cut.parts if part.opens_part}
     for _ in range(MEASURED_PASSES):
         paged = cut.paged_at(starts)
-        document = lay_out(paged)
+        document = lay_out(paged, numbered)
         missing = pages_lacking_department(paged, document)
         if not missing:
             break
@@ -179,7 +256,7 @@ class MissingResource(RuntimeError):
     pass
 
 
-def lay_out(layout: SheetLayout):
+def lay_out(layout: SheetLayout, numbered: bool = True):
     """The pages of exactly this layout, breaks as it says (rows are not split: a goal longer than a
     page comes in pieces); render_document plans the breaks first."""
     try:
@@ -191,8 +268,15 @@ def lay_out(layout: SheetLayout):
             "manage.py collectstatic を実行してください（make serve は自動で実行します）。"
         ) from error
     try:
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly()).render()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly())
+        return document.render(stylesheets=[] if numbered else [_placeholder_numbers()])
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error is a BaseException, which would slip past
         # Django's error handling: make it an ordinary one.
         raise MissingResource(f"PDF の作成に必要なファイルを読めません: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def _placeholder_numbers():
+    """The page-number box of a part: numbered when the parts are assembled (goals/sheet/parts.py)."""
+    return CSS(string=f'@page {{ @bottom-center {{ content: "{parts.PLACEHOLDER}" !important; }} }}')

@@ -13,6 +13,11 @@ database access) and returns the PDF, so any number of app workers and
 instances behave alike. Turned off (drawn in-process) with
 DJANGO_PDF_HELPER_PROCESS=false, and in development.
 
+A sheet of many departments is drawn in parts (goals/sheet/parts.py): the
+worker looks the parts up in the store, and two helpers draw the missing
+ones at once and put them together, so a large document uses both cores
+while a change in one department draws one part.
+
 The helper ends as soon as its worker ends, however the worker ends: a
 killed worker (kill -9, gunicorn's timeout) runs no clean-up, and the
 helper's own pipes do not tell it (it holds both ends of its queue), so the
@@ -29,6 +34,8 @@ from concurrent.futures.process import BrokenProcessPool
 from django.conf import settings
 
 NICENESS = 10
+# Helpers per app worker: parts of one document are drawn side by side.
+HELPERS = 2
 # How often the helper looks for its parent where the kernel cannot tell it at once.
 PARENT_POLL_SECONDS = 0.5
 _lock = threading.Lock()
@@ -42,8 +49,11 @@ class PdfHelperFailed(RuntimeError):
 def render_pdf(layout, variant: str | None = None) -> bytes:
     if not settings.PDF_HELPER_PROCESS:
         return _draw(layout, variant)
+    from goals.sheet import parts
+
+    variant = variant or settings.SHEET_PDF_VARIANT
     try:
-        return _helper().submit(_draw, layout, variant).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+        return parts.render(layout, variant, _draw_in_helpers, _assemble_in_helper).content
     except BrokenProcessPool:
         shutdown()
         raise PdfHelperFailed("PDF を作る処理が途中で止まりました。もう一度お試しください。") from None
@@ -68,6 +78,30 @@ def _draw_rollup(city_layout, variant=None) -> bytes:
     from goals.sheet.rollup import render_rollup_pdf as draw
 
     return draw(city_layout, variant)
+
+
+def _draw_in_helpers(jobs) -> list[bytes]:
+    from goals.sheet.parts import batches
+
+    pool = _helper()
+    futures = [pool.submit(_draw_batch, batch) for batch in batches(jobs, HELPERS)]
+    return [part for future in futures for part in future.result(timeout=settings.PDF_TIMEOUT_SECONDS)]
+
+
+def _assemble_in_helper(contents) -> bytes:
+    return _helper().submit(_assemble, contents).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+
+
+def _draw_batch(jobs) -> list[bytes]:
+    from goals.sheet.pdf import checked_variant, render_batch
+
+    return render_batch([(layout, checked_variant(variant), numbered) for layout, variant, numbered in jobs])
+
+
+def _assemble(contents) -> bytes:
+    from goals.sheet.parts import assemble
+
+    return assemble(contents)
 
 
 def warm_up() -> None:
@@ -129,7 +163,7 @@ def _helper() -> ProcessPoolExecutor:
         if _pool is None:
             # "spawn": a fresh interpreter; forking a threaded app worker could copy held locks.
             _pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=HELPERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_helper,
                 initargs=(os.getpid(),),

@@ -51,7 +51,7 @@ try:
 except OSError:
     import weasyprint  # the standard, slower lookup finds libraries outside the ldconfig cache
 
-from weasyprint import HTML  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
-__all__ = ["HTML", "FatalURLFetchingError", "URLFetcher", "URLFetcherResponse", "weasyprint"]
+__all__ = ["CSS", "HTML", "FatalURLFetchingError", "URLFetcher", "URLFetcherResponse", "weasyprint"]

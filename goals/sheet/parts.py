@@ -1,0 +1,336 @@
+"""A long sheet's PDF drawn in parts of a few departments each, kept, and assembled.
+
+A whole-ward or city PDF costs about 100 ms a page to draw, and a change in
+one department would otherwise draw every page again. Here the departments
+are taken in groups of PART_DEPARTMENTS, in sheet order; each group opens a
+page (pagination.py forces the break, so the whole sheet drawn in one piece
+has the same pages) and is drawn on its own, its pages numbered with a
+placeholder. A part is kept under a key made of everything printed on its
+pages (its rows, the table header with the statement, the output date, the
+title and policies for the first part, the variant, the template and the
+stylesheet): a part whose key is known is not drawn again. The parts are
+then put together with qpdf (pikepdf): pages, the structure tree (every part's
+elements under one Document element, the parent tree renumbered), the first
+part's outline and metadata, and the page numbers ("3 / 60") written in
+place of the placeholder in the font the part embedded for it.
+
+Groups are cut by position, not by height, so that a change inside one
+department changes only its own part; adding or removing a department
+shifts the groups after it (a reorganization, once a year). A sheet of at
+most PART_DEPARTMENTS departments (the seed ward has 15) is one part, drawn
+exactly as before with the renderer's own page numbers.
+
+Nothing here imports WeasyPrint: the app worker plans, looks up and
+assembles; `draw` (goals/sheet/pdf.py, or the helper processes of
+goals/sheet/pdf_helper.py) draws the missing parts, in parallel when there
+are several.
+"""
+
+import hashlib
+import io
+import re
+import zlib
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import InvalidCacheBackendError, caches
+
+from goals.sheet.layout import SheetLayout
+
+PART_DEPARTMENTS = 15
+# Printed in the page-number box of a part's pages: every glyph a page number needs, so that the
+# part's embedded font has them, and a text no sheet prints there otherwise.
+PLACEHOLDER = "0123456789 /"
+# Parts drawn in one WeasyPrint pass (their pages then written one part at a time): the
+# stylesheets are parsed and the fonts set up once per pass, and memory stays that of a few parts.
+BATCH_PARTS = 5
+# The in-process store when the project configures no "documents" cache: about 30 MB at most.
+LOCAL_ENTRIES = 96
+_SOURCES = ("templates/goals/sheet_print.html", "templates/base.html", "static/css/sheet.css")
+_SOURCES += ("static/css/kojo.css",)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    content: bytes
+    parts: int  # parts the document is made of
+    drawn: int  # parts drawn for this call (the others came from the store)
+
+
+def split(layout: SheetLayout, size: int | None = None) -> tuple[SheetLayout, list[SheetLayout]]:
+    """The layout with each group's first department marked to open a page, and the groups' layouts.
+
+    Each group's rows are numbered from 0, so that a group's layout (and key)
+    does not change when an earlier department gains or loses a goal.
+    """
+    size = size or PART_DEPARTMENTS
+    if len(layout.parts) <= size:
+        return layout, [layout]
+    marked = tuple(replace(part, opens_part=i > 0 and i % size == 0) for i, part in enumerate(layout.parts))
+    groups = []
+    for start in range(0, len(marked), size):
+        departments, index = [], 0
+        for part in marked[start : start + size]:
+            rows = tuple(replace(row, index=index + i) for i, row in enumerate(part.rows))
+            departments.append(replace(part, rows=rows, opens_part=False))
+            index += len(rows)
+        groups.append(replace(layout, parts=tuple(departments), opens_sheet=start == 0))
+    return replace(layout, parts=marked), groups
+
+
+def join(groups: list[SheetLayout]) -> tuple[SheetLayout, list[int]]:
+    """Several parts as one layout (each opening a page), and the row that opens each part."""
+    departments, firsts, index = [], [], 0
+    for group in groups:
+        firsts.append(index)
+        for number, part in enumerate(group.parts):
+            rows = tuple(replace(row, index=index + i) for i, row in enumerate(part.rows))
+            departments.append(replace(part, rows=rows, opens_part=number == 0 and index > 0))
+            index += len(rows)
+    return replace(groups[0], parts=tuple(departments)), firsts
+
+
+def batches(jobs: list, workers: int) -> list[list]:
+    """The jobs in document order, cut into at most BATCH_PARTS each, at least one per worker."""
+    size = max(1, min(BATCH_PARTS, -(-len(jobs) // max(workers, 1))))
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Assembly:
+    """The PDF of `layout`, its parts from the store or drawn by `draw`.
+
+    `draw(jobs)` takes a list of (part layout, variant, numbered) and returns
+    their PDFs in order; `numbered` is False for parts of a larger document
+    (their page numbers are the placeholder).
+    """
+    marked, groups = split(layout)
+    whole = len(groups) == 1
+    keys = [part_key(group, variant, whole) for group in groups]
+    store = part_store()
+    found = store.get_many(keys)
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    if missing:
+        drawn = draw([(groups[i], variant, whole) for i in missing])
+        new = {keys[i]: content for i, content in zip(missing, drawn, strict=True)}
+        store.set_many(new)
+        found.update(new)
+    contents = [found[key] for key in keys]
+    if whole:
+        return Assembly(contents[0], 1, len(missing))
+    try:
+        content = (assemble_parts or assemble)(contents)
+    except AssemblyFailed:
+        # Something the assembly does not renumber (a link, a form field): the sheet in one piece.
+        return Assembly(draw([(marked, variant, True)])[0], len(groups), len(missing) + 1)
+    return Assembly(content, len(groups), len(missing))
+
+
+def part_key(group: SheetLayout, variant: str, numbered: bool) -> str:
+    """Everything printed on the part's pages, and what draws it."""
+    digest = hashlib.sha256(repr((group, variant, numbered, _drawing_version())).encode())
+    return f"sheet-pdf-part:{digest.hexdigest()}"
+
+
+@lru_cache(maxsize=1)
+def _drawing_version() -> str:
+    """The template and stylesheets the parts were drawn with, and the renderer's version."""
+    from importlib.metadata import version
+
+    root = Path(settings.BASE_DIR)
+    sources = b"".join((root / name).read_bytes() for name in _SOURCES if (root / name).exists())
+    return hashlib.sha256(sources).hexdigest() + version("weasyprint")
+
+
+_local = None
+
+
+def part_store():
+    """Where parts are kept: the shared "documents" cache where the project defines one, else a
+    bounded cache in this process."""
+    global _local
+    try:
+        return caches["documents"]
+    except InvalidCacheBackendError:
+        pass
+    if _local is None:
+        from django.core.cache.backends.locmem import LocMemCache
+
+        _local = LocMemCache("sheet-pdf-parts", {"OPTIONS": {"MAX_ENTRIES": LOCAL_ENTRIES}})
+    return _local
+
+
+# --- assembly ---------------------------------------------------------------------------------
+
+_TEXT_RUN = re.compile(
+    rb"1 0 0 -1 (?P<x>-?[\d.]+) (?P<y>-?[\d.]+) Tm\n/(?P<font>[^\s/]+) (?P<size>[\d.]+) Tf\n"
+    rb"\[(?P<glyphs>[^\]]*)\] TJ"
+)
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
+
+
+class AssemblyFailed(RuntimeError):
+    pass
+
+
+def assemble(parts: list[bytes]) -> bytes:
+    """One tagged PDF of the parts' pages in order, numbered "n / total".
+
+    qpdf (pikepdf) copies each later part's pages and, through the same
+    copier, its structure elements, so that they point at the copied pages;
+    the first part's catalog (language, outline, metadata, output intent)
+    is the document's.
+    """
+    import pikepdf
+
+    out = pikepdf.open(io.BytesIO(parts[0]))
+    tree = out.Root.StructTreeRoot
+    document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
+    nums = tree.ParentTree.Nums
+    fonts_seen = {}
+    offset = len(out.pages)
+    _check_pages_only(nums, offset)
+    for part in parts[1:]:
+        source = pikepdf.open(io.BytesIO(part))
+        count = len(source.pages)
+        out.pages.extend(source.pages)
+        copied_tree = out.copy_foreign(source.Root.StructTreeRoot)
+        old_document = copied_tree.K[0] if isinstance(copied_tree.K, pikepdf.Array) else copied_tree.K
+        for kid in old_document.K:
+            if isinstance(kid, pikepdf.Dictionary):
+                kid.P = document
+            document.K.append(kid)
+        old_nums = copied_tree.ParentTree.Nums
+        _check_pages_only(old_nums, count)
+        for i in range(0, len(old_nums), 2):
+            key, elements = int(old_nums[i]), old_nums[i + 1]
+            for element in elements:
+                if element.get("/P") is not None and element.P.objgen == old_document.objgen:
+                    element.P = document
+            nums.append(offset + key)
+            nums.append(elements)
+            out.pages[offset + key].obj.StructParents = offset + key
+        # The copies read their stream data from the part until saved: take it now and let the
+        # part go, so that memory holds one part at a time beside the document.
+        _own_streams([out.pages[offset + i].obj for i in range(count)], set())
+        source.close()
+        offset += count
+    total = len(out.pages)
+    tree.ParentTreeNextKey = total
+    for number, page in enumerate(out.pages, 1):
+        _number_page(page, number, total, fonts_seen, out)
+    output = io.BytesIO()
+    out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()
+
+
+def _own_streams(objects, seen: set) -> None:
+    import pikepdf
+
+    while objects:
+        item = objects.pop()
+        if isinstance(item, pikepdf.Stream) or isinstance(item, pikepdf.Dictionary):
+            if item.is_indirect:
+                if item.objgen in seen:
+                    continue
+                seen.add(item.objgen)
+            if isinstance(item, pikepdf.Stream):
+                item.write(
+                    item.read_raw_bytes(), filter=item.get("/Filter"), decode_parms=item.get("/DecodeParms")
+                )
+            objects.extend(value for key, value in item.items() if key not in ("/Parent", "/P"))
+        elif isinstance(item, pikepdf.Array):
+            objects.extend(item)
+
+
+def _check_pages_only(nums, pages: int) -> None:
+    """Links and form fields (structure parents past the pages) are not renumbered here."""
+    if any(int(nums[i]) >= pages for i in range(0, len(nums), 2)):
+        raise AssemblyFailed("リンクや注釈のある部分は組み立てられません。")
+
+
+def _number_page(page, number: int, total: int, fonts_seen: dict, pdf) -> None:
+    """Write "number / total" where the part printed the placeholder, centred as it was."""
+    import pikepdf
+
+    contents = page.obj.Contents
+    data = contents.read_bytes()
+    fonts = page.obj.Resources.Font
+    for match in _TEXT_RUN.finditer(data):
+        name = "/" + match["font"].decode()
+        if name not in fonts:
+            continue
+        font = fonts[name]
+        key = font.objgen
+        if key not in fonts_seen:
+            fonts_seen[key] = _font_numbers(font)
+        glyphs, widths, wanted = fonts_seen[key]
+        if wanted is None or b"".join(_HEX.findall(match["glyphs"])).lower() != wanted:
+            continue
+        label = f"{number} / {total}"
+        size = float(match["size"])
+        old = sum(widths.get(int(glyphs[c], 16), 1000) for c in PLACEHOLDER) * size / 1000
+        new = sum(widths.get(int(glyphs[c], 16), 1000) for c in label) * size / 1000
+        x = float(match["x"]) + (old - new) / 2
+        run = b"".join(b"<" + glyphs[char] + b">" for char in label)
+        replacement = b"1 0 0 -1 %.6f %s Tm\n/%s %s Tf\n[%s] TJ" % (
+            x,
+            match["y"],
+            match["font"],
+            match["size"],
+            run,
+        )
+        data = data[: match.start()] + replacement + data[match.end() :]
+        contents.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
+        return
+    raise AssemblyFailed("部分のページ番号の位置が見つかりません。")
+
+
+def _font_numbers(font):
+    """The font's glyph codes and widths for the placeholder's characters, and the placeholder's run."""
+    if "/ToUnicode" not in font or "/DescendantFonts" not in font:
+        return {}, {}, None
+    glyphs = _glyph_codes(font)
+    if any(char not in glyphs for char in PLACEHOLDER):
+        return glyphs, {}, None
+    return glyphs, _widths(font), b"".join(glyphs[char] for char in PLACEHOLDER)
+
+
+def _glyph_codes(font) -> dict[str, bytes]:
+    """Character → the hex glyph code the font's ToUnicode map gives it (the placeholder's chars)."""
+    cmap = font.ToUnicode.read_bytes()
+    targets = {char.encode("utf-16-be").hex().encode(): char for char in PLACEHOLDER}
+    codes = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            char = targets.get(text.lower())
+            if char:
+                codes.setdefault(char, code.lower())
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, text in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            base = int.from_bytes(bytes.fromhex(text.decode()), "big")
+            for offset in range(int(low, 16), int(high, 16) + 1):
+                char = chr(base + offset - int(low, 16))
+                if char in PLACEHOLDER:
+                    codes.setdefault(char, b"%0*x" % (len(low), offset))
+    return codes
+
+
+def _widths(font) -> dict[int, float]:
+    import pikepdf
+
+    descendant = font.DescendantFonts[0]
+    widths, items, i = {}, list(descendant.get("/W", [])), 0
+    while i < len(items):
+        first = int(items[i])
+        following = items[i + 1] if i + 1 < len(items) else None
+        if isinstance(following, pikepdf.Array):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for code in range(first, int(following) + 1):
+                widths[code] = float(items[i + 2])
+            i += 3
+    return widths

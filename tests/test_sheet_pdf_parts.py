@@ -1,0 +1,136 @@
+"""A long sheet's PDF in parts: assembled, it has the pages of the sheet drawn in one piece (text,
+count, page numbers, tags, PDF/A's catalog), and a change in one department draws only its part."""
+
+import io
+import re
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from goals.models import Goal
+from goals.seed.synthetic import build_synthetic_sheet
+from goals.sheet import parts, pdf
+from goals.sheet.layout import build_layout
+from tests.sheet_helpers import pdftotext_pages
+
+_SPACE = re.compile(r"\s+")
+
+
+def pypdf_pages(content: bytes) -> list[str]:
+    return [_SPACE.sub("", page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def structure(content: bytes) -> tuple[dict[str, int], int]:
+    """Structure elements by type under the Document, and how many point at a page not in the file."""
+    document = pikepdf.open(io.BytesIO(content))
+    pages = {page.obj.objgen for page in document.pages}
+    counts, stray = {}, 0
+    stack = [document.Root.StructTreeRoot.K[0]]
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            continue
+        counts[str(element.S)] = counts.get(str(element.S), 0) + 1
+        if "/Pg" in element and element.Pg.objgen not in pages:
+            stray += 1
+        kids = element.get("/K")
+        stack.extend(kids if isinstance(kids, pikepdf.Array) else [kids])
+    return counts, stray
+
+
+def assert_same_pages(assembled: bytes, whole: bytes) -> None:
+    assert pypdf_pages(assembled) == pypdf_pages(whole)
+    assert pdftotext_pages(assembled) == pdftotext_pages(whole)
+
+
+@pytest.fixture
+def four_per_part(monkeypatch):
+    monkeypatch.setattr(parts, "PART_DEPARTMENTS", 4)
+
+
+def test_the_seed_in_parts_has_the_pages_of_the_whole(seed, four_per_part):
+    layout = build_layout(seed)
+    made = pdf.render_parts(layout)
+    assert made.parts == 4
+    whole = pdf.render_whole(layout)
+    assert_same_pages(made.content, whole)
+    texts = pypdf_pages(made.content)
+    total = len(texts)
+    assert total > 4
+    for number, text in enumerate(texts, 1):
+        assert f"{number}/{total}" in text
+        assert parts.PLACEHOLDER.replace(" ", "") not in text
+
+
+def test_a_sheet_of_many_departments_is_assembled_with_its_tags(db, seed):
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    made = pdf.render_parts(layout)
+    assert made.parts == 2
+    whole = pdf.render_whole(layout)
+    assert_same_pages(made.content, whole)
+    assembled_tags, stray = structure(made.content)
+    assert stray == 0
+    assert assembled_tags == structure(whole)[0]
+    assert assembled_tags["/Table"] >= len(PdfReader(io.BytesIO(whole)).pages)
+    document = pikepdf.open(io.BytesIO(made.content))
+    assert str(document.Root.Lang) == "ja"
+    assert bool(document.Root.MarkInfo.Marked)
+    parent_tree = document.Root.StructTreeRoot.ParentTree.Nums
+    assert [int(page.obj.StructParents) for page in document.pages] == [
+        int(parent_tree[i]) for i in range(0, len(parent_tree), 2)
+    ]
+
+
+def test_the_archival_variant_is_assembled_with_its_output_intent(db, seed):
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    made = pdf.render_parts(layout, "pdf/a-3a")
+    assert made.parts == 2
+    document = pikepdf.open(io.BytesIO(made.content))
+    assert "/OutputIntents" in document.Root
+    with document.open_metadata() as xmp:
+        assert xmp.get("pdfaid:part") == "3"
+    assert_same_pages(made.content, pdf.render_whole(layout, "pdf/a-3a"))
+
+
+def test_a_change_in_one_department_draws_only_its_part(db, seed):
+    sheet = build_synthetic_sheet(scale=3)
+    assert pdf.render_parts(build_layout(sheet)).drawn == 3
+    assert pdf.render_parts(build_layout(sheet)).drawn == 0
+    goal = Goal.objects.filter(sheet=sheet).order_by("department__order", "order")[20]
+    goal.text += "\n窓口の待ち時間を毎月計測し、結果を掲示します。"
+    goal.save()
+    layout = build_layout(sheet)
+    made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (3, 1)
+    assert_same_pages(made.content, pdf.render_whole(layout))
+
+
+def test_another_variant_is_drawn_apart(db, seed):
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    assert pdf.render_parts(layout).drawn == 2
+    assert pdf.render_parts(layout, "pdf/a-3a").drawn == 2
+
+
+def test_the_helper_processes_draw_and_assemble_the_parts(db, seed, settings):
+    from goals.sheet import pdf_helper
+
+    settings.PDF_HELPER_PROCESS = True
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    try:
+        content = pdf_helper.render_pdf(layout)
+    finally:
+        pdf_helper.shutdown()
+    assert_same_pages(content, pdf.render_whole(layout))
+    assert pdf.render_parts(layout).drawn == 0  # the worker kept the helpers' parts
+
+
+def test_parts_that_cannot_be_assembled_give_the_sheet_in_one_piece(db, seed, monkeypatch):
+    def refuse(contents):
+        raise parts.AssemblyFailed("リンクや注釈のある部分は組み立てられません。")
+
+    monkeypatch.setattr(parts, "assemble", refuse)
+    layout = build_layout(build_synthetic_sheet(scale=2))
+    made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (2, 3)
+    assert_same_pages(made.content, pdf.render_whole(layout))
