@@ -120,14 +120,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_pdf_parts():
-    # A PDF part kept by an earlier test would answer for a later one that changes how it is drawn.
-    from goals.sheet.parts import part_store
-
-    part_store().clear()
-
-
 # --- The year in the browser ---
 
 
