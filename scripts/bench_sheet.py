@@ -247,6 +247,9 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
     soffice = shutil.which("soffice")
     profile = f"-env:UserInstallation=file://{workdir / 'lo-profile'}"
     print(f"whole processes, median of {runs} runs (1 at 30x), alternating; peak memory of the export:")
+    # Cold means cold: with the shared store on, every export after the first would take its parts
+    # from the documents table that the first one filled.
+    env = {**env, "DJANGO_SHEET_DOCUMENT_CACHE_MB": "0"}
     warmed = False
     for label, ward in sheets.items():
         export = [sys.executable, "manage.py", "export_sheet", "--ward", ward, "--year", "2025"]
