@@ -134,3 +134,31 @@ def test_parts_that_cannot_be_assembled_give_the_sheet_in_one_piece(db, seed, mo
     made = pdf.render_parts(layout)
     assert (made.parts, made.drawn) == (2, 3)
     assert_same_pages(made.content, pdf.render_whole(layout))
+
+
+# The parts of a document are looked up in one query and kept with one delete and one insert (in a
+# savepoint), then the budget (expired entries, total size): the same for two parts as for four.
+PART_STORE_QUERIES = 7
+
+
+@pytest.mark.parametrize(("per_part", "count"), [(8, 2), (4, 4)])
+def test_the_part_store_costs_the_same_queries_for_any_number_of_parts(
+    seed, monkeypatch, django_assert_num_queries, per_part, count
+):
+    monkeypatch.setattr(parts, "PART_DEPARTMENTS", per_part)
+    layout = build_layout(seed)
+    with django_assert_num_queries(PART_STORE_QUERIES):
+        made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (count, count)
+    with django_assert_num_queries(1):
+        again = pdf.render_parts(layout)
+    assert (again.parts, again.drawn) == (count, 0)
+    assert again.content == made.content
+
+
+def test_a_document_of_one_part_is_not_kept_twice(seed, django_assert_num_queries):
+    # The download's own store keeps it; the part store would hold the same bytes again.
+    layout = build_layout(seed)
+    with django_assert_num_queries(0):
+        made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (1, 1)

@@ -236,6 +236,52 @@ class DocumentCache(BaseCache):
         value = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         _put(key, value, expires_at=self._expires_at(timeout), replace=True)
 
+    def get_many(self, keys, version=None):
+        # One query for all the parts of a document, however many it has.
+        wanted = {self._key(key, version): key for key in keys}
+        now = timezone.now()
+        rows = (
+            SheetDocument.objects.filter(key__in=wanted)
+            .exclude(expires_at__lte=now)
+            .values_list("pk", "key", "content", "used_at")
+        )
+        found, touched = {}, []
+        for pk, key, content, used_at in rows:
+            found[wanted[key]] = pickle.loads(content)  # noqa: S301
+            if now - used_at >= TOUCH_EVERY:
+                touched.append(pk)
+        if touched:
+            SheetDocument.objects.filter(pk__in=touched).update(used_at=now)
+        return found
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        # One delete and one insert for all the parts, then one pass over the budget.
+        keys = [self._key(key, version) for key in data]
+        if timeout is not DEFAULT_TIMEOUT and timeout is not None and timeout <= 0:
+            SheetDocument.objects.filter(key__in=keys).delete()
+            return []
+        now, expires_at = timezone.now(), self._expires_at(timeout)
+        rows = []
+        for key, value in zip(keys, data.values(), strict=True):
+            content = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            if len(content) <= settings.SHEET_DOCUMENT_CACHE_BYTES:
+                rows.append(
+                    SheetDocument(
+                        key=key,
+                        content=content,
+                        size=len(content),
+                        created_at=now,
+                        used_at=now,
+                        expires_at=expires_at,
+                    )
+                )
+        if rows:
+            with transaction.atomic():
+                SheetDocument.objects.filter(key__in=[row.key for row in rows]).delete()
+                SheetDocument.objects.bulk_create(rows, ignore_conflicts=True)
+            evict()
+        return []
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         if self.has_key(key, version=version):
             return False

@@ -107,6 +107,9 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
     """
     marked, groups = split(layout)
     whole = len(groups) == 1
+    if whole:
+        # A document of one part is the document: the download's own store keeps it, once.
+        return Assembly(draw([(groups[0], variant, True)])[0], 1, 1)
     keys = [part_key(group, variant, whole) for group in groups]
     store = part_store()
     found = store.get_many(keys)
@@ -117,8 +120,6 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
         store.set_many(new)
         found.update(new)
     contents = [found[key] for key in keys]
-    if whole:
-        return Assembly(contents[0], 1, len(missing))
     try:
         content = (assemble_parts or assemble)(contents)
     except AssemblyFailed:
