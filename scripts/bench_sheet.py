@@ -250,6 +250,9 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
     # Cold means cold: with the shared store on, every export after the first would take its parts
     # from the documents table that the first one filled.
     env = {**env, "DJANGO_SHEET_DOCUMENT_CACHE_MB": "0"}
+    from goals.sheet import parts
+
+    parts.part_store().clear()  # what the warm runs above kept in the same database
     warmed = False
     for label, ward in sheets.items():
         export = [sys.executable, "manage.py", "export_sheet", "--ward", ward, "--year", "2025"]
