@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 WARDS = 7
 YEARS = range(2016, 2026)
@@ -36,17 +38,7 @@ def main():
     parser.add_argument("--no-downloads", action="store_true", help="skip the roll-up PDF and workbook")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kojo-bench-city-"))
-    os.environ.update(
-        {
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_HTTPS": "false",
-            "DJANGO_PDF_HELPER_PROCESS": "false",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
-        }
-    )
+    os.environ.update(production_env(workdir))
     sys.path.insert(0, str(ROOT))
     try:
         run(options)

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50
 
@@ -36,17 +38,7 @@ def main():
     parser.add_argument("--scales", default="1,10,30", help="sizes of the sheet, in seeds")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kojo-bench-documents-"))
-    os.environ.update(
-        {
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_HTTPS": "false",
-            "DJANGO_PDF_HELPER_PROCESS": "false",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
-        }
-    )
+    os.environ.update(production_env(workdir))
     sys.path.insert(0, str(ROOT))
     try:
         run(options, [int(s) for s in options.scales.split(",")])

@@ -30,6 +30,7 @@ from pathlib import Path
 
 # Run as `python scripts/bench_pages.py`: the other benchmarks are beside it.
 from bench_city import measure as measure_page
+from benchenv import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = (1, 10, 30)
@@ -62,16 +63,7 @@ def main():
     parser.add_argument("--process-runs", type=int, default=3, help="export_sheet processes")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kojo-bench-pages-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-        "DJANGO_ALLOWED_HOSTS": "testserver",
-        "DJANGO_HTTPS": "false",
-        "DJANGO_PDF_HELPER_PROCESS": "false",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
-    }
+    env = {**os.environ, **production_env(workdir)}
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     try:

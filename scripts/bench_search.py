@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = (1, 10, 30)
 YEARS = 10
@@ -75,18 +77,9 @@ def _load():
 
 def child(options):
     workdir = Path(tempfile.mkdtemp(prefix="kojo-bench-search-"))
-    os.environ.update(
-        {
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_HTTPS": "false",
-            "DJANGO_PDF_HELPER_PROCESS": "false",
-            "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
-        }
-    )
-    if options.engine == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    # On PostgreSQL, the DATABASE_URL given (the run makes its own test database beside it).
+    keep_url = os.environ["DATABASE_URL"] if options.engine == "postgresql" else None
+    os.environ.update(production_env(workdir, **({"DATABASE_URL": keep_url} if keep_url else {})))
     sys.path.insert(0, str(ROOT))
     try:
         run(options)

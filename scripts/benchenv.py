@@ -1,0 +1,20 @@
+"""What every benchmark sets before Django starts: production settings (DEBUG off, a throwaway secret
+key), the PDF drawn in the benchmark's own process, and a throwaway SQLite database in `workdir`."""
+
+import os
+from pathlib import Path
+
+
+def production_env(workdir: Path, **overrides) -> dict[str, str]:
+    """The variables to put in os.environ (and hand to child processes); None in `overrides` removes one."""
+    env = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_PDF_HELPER_PROCESS": "false",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "kojo_shishin.settings",
+        **overrides,
+    }
+    return {key: value for key, value in env.items() if value is not None}
