@@ -143,13 +143,13 @@ def notify_submitted(report_pk):
     sheet = report.sheet
     url = _absolute(reverse("goals:report", args=[report.pk]))
     approved = f"、承認者：{_person(report.approved_by)}" if report.approved_by_id else ""
+    who = f"（提出者：{_person(report.submitted_by or report.status_changed_by)}{approved}）"
     body = _letter(
         sheet.ward,
         f"{sheet.ward} 取りまとめ担当各位",
         happened=(
             f"{sheet.ward} {sheet.fiscal_year_label}の向上指針取組シートで、{report.department}が"
-            f"実施結果を提出しました（提出者：{_person(report.submitted_by or report.status_changed_by)}"
-            f"{approved}）。"
+            f"実施結果を提出しました{who}。"
         ),
         todo="内容をご確認のうえ、「確認済みにする」または理由を添えて「差し戻す」を行ってください。",
         url=url,
@@ -159,8 +159,7 @@ def notify_submitted(report_pk):
         ward=sheet.ward,
         subject=f"【向上指針】{report.department}が実施結果を提出しました",
         body=body,
-        line=f"{sheet.ward} {sheet.fiscal_year_label} {report.department}が実施結果を提出しました"
-        f"（提出者：{_person(report.submitted_by or report.status_changed_by)}{approved}）。",
+        line=f"{sheet.ward} {sheet.fiscal_year_label} {report.department}が実施結果を提出しました{who}。",
         url=url,
     )
 
