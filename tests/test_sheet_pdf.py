@@ -159,7 +159,7 @@ def test_a_goal_taller_than_a_page_is_split_not_lost(seed):
 
 
 def test_only_static_files_are_fetched():
-    fetcher = pdf.StaticFilesOnly()
+    fetcher = pdf.static_files_only()
     css = fetcher.fetch(pdf.BASE_URL + "static/css/sheet.css")
     assert b"size: A4 landscape" in css.read()
     for url in (

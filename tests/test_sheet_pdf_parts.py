@@ -12,6 +12,7 @@ from goals.models import Goal
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.sheet import parts, pdf
 from goals.sheet.layout import build_layout
+from goals.sheet.pagination import plan_pages
 from tests.sheet_helpers import pdftotext_pages
 
 _SPACE = re.compile(r"\s+")
@@ -61,6 +62,61 @@ def test_the_seed_in_parts_has_the_pages_of_the_whole(seed, four_per_part):
     for number, text in enumerate(texts, 1):
         assert f"{number}/{total}" in text
         assert parts.PLACEHOLDER.replace(" ", "") not in text
+
+
+def test_a_sheet_of_one_part_is_drawn_in_two_halves_with_the_pages_of_the_whole(seed, monkeypatch):
+    assembled = []
+    assemble = parts.assemble
+    monkeypatch.setattr(
+        parts, "assemble", lambda contents: assembled.append(len(contents)) or assemble(contents)
+    )
+    layout = build_layout(seed)
+    first, second = parts.halves(layout)
+    planned = plan_pages(layout).apply(layout)
+    assert [row.index for row in first.rows + second.rows] == [row.index for row in planned.rows]
+    assert first.opens_sheet and not second.opens_sheet
+    # Cut at one of the plan's own page breaks: each half alone has its share of the pages.
+    whole = pdf.render_whole(layout)
+    total = len(PdfReader(io.BytesIO(whole)).pages)
+    halves = [len(PdfReader(io.BytesIO(pdf.render_half(half, "pdf/ua-1"))).pages) for half in (first, second)]
+    assert sum(halves) == total and min(halves) >= 2
+    content = pdf.render_pdf(layout)
+    assert assembled == [2]
+    assert_same_pages(content, whole)
+    assert structure(content) == (structure(whole)[0], 0)
+    for number, text in enumerate(pypdf_pages(content), 1):
+        assert f"{number}/{total}" in text
+
+
+def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):
+    def missed(layout, variant):
+        raise parts.PlanMissed("計画と異なる位置で改ページされました。")
+
+    def not_assembled(contents):
+        raise AssertionError("halves that missed their plan are not assembled")
+
+    monkeypatch.setattr(pdf, "render_half", missed)
+    monkeypatch.setattr(parts, "assemble", not_assembled)
+    layout = build_layout(seed)
+    assert_same_pages(pdf.render_pdf(layout), pdf.render_whole(layout))
+
+
+def test_a_short_document_is_drawn_in_one_piece(seed):
+    department = build_layout(seed).parts[0]
+    layout = build_layout(seed, departments=[seed.ward.departments.get(pk=department.id)])
+    assert parts.halves(layout) is None
+
+
+def test_the_helper_processes_draw_the_halves(db, seed, settings):
+    from goals.sheet import pdf_helper
+
+    settings.PDF_HELPER_PROCESS = True
+    layout = build_layout(seed)
+    try:
+        content = pdf_helper.render_pdf(layout)
+    finally:
+        pdf_helper.shutdown()
+    assert_same_pages(content, pdf.render_whole(layout))
 
 
 def test_a_sheet_of_many_departments_is_assembled_with_its_tags(db, seed):

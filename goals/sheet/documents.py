@@ -45,7 +45,7 @@ from goals.models import AchievementLevel, Goal, Sheet, SheetDocument
 from goals.sheet.layout import closed_on, shown_departments
 
 # What a deploy may change in the drawing besides the data: a new template, stylesheet or renderer.
-CODE_FOLDERS = (("goals/sheet", "*.py"), ("templates/goals", "sheet_print.html"), ("static/css", "*.css"))
+CODE_FOLDERS = (("goals/sheet", "*.py"), ("templates/goals", "*sheet*.html"), ("static/css", "*.css"))
 CODE_FILES = ("templates/base.html",)
 RENDERERS = ("django", "weasyprint", "pydyf", "fonttools", "openpyxl")
 # A hit marks its entry used at most this often: a download is a read, not a write, on most requests.

@@ -12,7 +12,7 @@ the mark in the result cells of a department that has not handed its results
 in (from 実施中 on; in 計画 the cells stay empty, for handwriting), the
 achievement level's label and the scale's legend, and how a goal too long for
 one page is cut into pieces that each repeat department, number and 区分. The
-renderers (templates/goals/sheet_print.html, pdf.py, workbook.py) only draw
+renderers (templates/goals/_sheet.html, pdf.py, workbook.py) only draw
 this structure; none of them orders, groups, filters or labels.
 
 Building a layout takes a constant number of queries (departments with their

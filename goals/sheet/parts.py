@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.cache import InvalidCacheBackendError, caches
 
 from goals.sheet.layout import SheetLayout
+from goals.sheet.pagination import plan_pages
 
 PART_DEPARTMENTS = 15
 # Printed in the page-number box of a part's pages: every glyph a page number needs, so that the
@@ -46,10 +47,12 @@ PLACEHOLDER = "0123456789 /"
 # Parts drawn in one WeasyPrint pass (their pages then written one part at a time): the
 # stylesheets are parsed and the fonts set up once per pass, and memory stays that of a few parts.
 BATCH_PARTS = 5
+# A document drawn in one piece is drawn as two halves on two cores from this many pages on: below
+# it the second pass and the assembly cost more than they save.
+HALVE_PAGES = 4
 # The in-process store when the project configures no "documents" cache: about 30 MB at most.
 LOCAL_ENTRIES = 96
-_SOURCES = ("templates/goals/sheet_print.html", "templates/base.html", "static/css/sheet.css")
-_SOURCES += ("static/css/kojo.css",)
+_SOURCES = ("templates/goals/sheet_document.html", "templates/goals/_sheet.html", "static/css/sheet.css")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,28 @@ def batches(jobs: list, workers: int) -> list[list]:
     """The jobs in document order, cut into at most BATCH_PARTS each, at least one per worker."""
     size = max(1, min(BATCH_PARTS, -(-len(jobs) // max(workers, 1))))
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def halves(layout: SheetLayout) -> tuple[SheetLayout, SheetLayout] | None:
+    """A document of one part as two planned halves, cut where the plan starts a page near the middle.
+
+    Each half draws exactly the pages the whole would (the cut is one of the
+    plan's own page breaks, and the second half goes on as a part drawn on
+    its own does), so the halves drawn side by side and assembled are the
+    document drawn in one piece. None for a document too short to gain.
+    """
+    planned = plan_pages(layout).apply(layout)
+    starts = [i for i, part in enumerate(planned.parts) if part.starts_page]
+    if len(starts) + 1 < HALVE_PAGES:
+        return None
+    cut = starts[len(starts) // 2]
+    first = replace(planned, parts=planned.parts[:cut])
+    rest = (replace(planned.parts[cut], starts_page=False), *planned.parts[cut + 1 :])
+    return first, replace(planned, parts=rest, opens_sheet=False)
+
+
+class PlanMissed(RuntimeError):
+    """The renderer broke a planned half's pages elsewhere than planned: draw the document whole."""
 
 
 def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Assembly:

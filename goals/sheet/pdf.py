@@ -17,7 +17,12 @@ settings.SHEET_PDF_VARIANT or per download.
 
 A sheet of many departments is drawn in parts and assembled
 (goals/sheet/parts.py); the parts are drawn in two processes at once when
-there are several to draw and this process may fork.
+there are several to draw and this process may fork. A sheet of one part is
+drawn the same way as two halves cut at one of its planned page breaks.
+
+WeasyPrint is imported where a page is laid out, not with this module: a
+command that forks its drawing processes then loads it in both at once
+rather than first in the parent.
 """
 
 import gc
@@ -38,9 +43,8 @@ from django.utils import timezone
 from goals.sheet import parts
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import PagePlan, plan_pages
-from goals.sheet.weasy import CSS, HTML, FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-TEMPLATE = "goals/sheet_print.html"
+TEMPLATE = "goals/sheet_document.html"
 # Links in the document resolve under this base; only static files are served from it.
 BASE_URL = "https://kojo-shishin.invalid/"
 MEASURED_PASSES = 3
@@ -54,26 +58,33 @@ VARIANTS = {
 CONTENT_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".png": "image/png", ".svg": "image/svg+xml"}
 
 
-class StaticFilesOnly(URLFetcher):
-    """Serves the app's own static files and fetches nothing else (closed network, no SSRF).
+def static_files_only():
+    """A fetcher that serves the app's own static files and fetches nothing else (closed network, no
+    SSRF). A missing stylesheet stops the rendering rather than print an unstyled sheet."""
+    return _static_fetcher_class()()
 
-    A missing stylesheet stops the rendering rather than print an unstyled sheet.
-    """
 
-    def __init__(self):
-        super().__init__(fail_on_errors=True)
+@lru_cache(maxsize=1)
+def _static_fetcher_class():
+    from goals.sheet.weasy import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url, headers=None):
-        prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
-        path = _static_path(url.removeprefix(prefix)) if url.startswith(prefix) else None
-        if not path:
-            raise ValueError(f"PDF に含められないリソースです: {url}")
-        with open(path, "rb") as file:
-            body = file.read()
-        suffix = path[path.rfind(".") :]
-        return URLFetcherResponse(
-            url, body, {"Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream")}
-        )
+    class StaticFilesOnly(URLFetcher):
+        def __init__(self):
+            super().__init__(fail_on_errors=True)
+
+        def fetch(self, url, headers=None):
+            prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
+            path = _static_path(url.removeprefix(prefix)) if url.startswith(prefix) else None
+            if not path:
+                raise ValueError(f"PDF に含められないリソースです: {url}")
+            with open(path, "rb") as file:
+                body = file.read()
+            suffix = path[path.rfind(".") :]
+            return URLFetcherResponse(
+                url, body, {"Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream")}
+            )
+
+    return StaticFilesOnly
 
 
 def _static_path(name: str) -> str | None:
@@ -112,13 +123,53 @@ def checked_variant(variant: str | None) -> str:
 
 def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     """The parts' PDFs; in two forked processes at once where this process has one thread (a
-    command, a helper process): forking a threaded process could copy a held lock."""
-    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or threading.active_count() > 1:
+    command, a helper process): forking a threaded process could copy held locks."""
+    if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
-    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+    if len(jobs) == 1:
+        return [_draw_in_halves(*jobs[0])]
+    workers = min(len(jobs), MAX_WORKERS)
+    with _pool(workers) as pool:
         drawn = pool.map(_render_batch_and_collect, parts.batches(jobs, workers), chunksize=1)
     return [content for batch in drawn for content in batch]
+
+
+def _pool(workers: int):
+    return multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze)
+
+
+def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
+    """A document of one part: two halves side by side, assembled; in one piece when too short to
+    gain or when the renderer did not break a half's pages as planned."""
+    halves = parts.halves(layout) if numbered else None
+    if halves:
+        with _pool(2) as pool:
+            try:
+                drawn = pool.starmap(_render_half_and_collect, [(half, variant) for half in halves])
+            except parts.PlanMissed:
+                drawn = None
+        if drawn:
+            try:
+                return parts.assemble(drawn)
+            except parts.AssemblyFailed:
+                pass
+    return render_part(layout, variant, numbered)
+
+
+def _render_half_and_collect(layout: SheetLayout, variant: str) -> bytes:
+    try:
+        return render_half(layout, variant)
+    finally:
+        gc.collect()
+
+
+def render_half(layout: SheetLayout, variant: str) -> bytes:
+    """One of parts.halves, laid out exactly as planned, its page numbers the placeholder."""
+    with collector_paused():
+        document = lay_out(layout, numbered=False)
+        if pages_lacking_department(layout, document):
+            raise parts.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
+        return _write(document, layout, variant)
 
 
 def _render_batch_and_collect(batch) -> list[bytes]:
@@ -267,8 +318,10 @@ def lay_out(layout: SheetLayout, numbered: bool = True):
             "静的ファイルが集められていないため PDF を作れません。"
             "manage.py collectstatic を実行してください（make serve は自動で実行します）。"
         ) from error
+    from goals.sheet.weasy import HTML, FatalURLFetchingError
+
     try:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnly())
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=static_files_only())
         return document.render(stylesheets=[] if numbered else [_placeholder_numbers()])
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error is a BaseException, which would slip past
@@ -279,4 +332,6 @@ def lay_out(layout: SheetLayout, numbered: bool = True):
 @lru_cache(maxsize=1)
 def _placeholder_numbers():
     """The page-number box of a part: numbered when the parts are assembled (goals/sheet/parts.py)."""
+    from goals.sheet.weasy import CSS
+
     return CSS(string=f'@page {{ @bottom-center {{ content: "{parts.PLACEHOLDER}" !important; }} }}')

@@ -83,9 +83,37 @@ def _draw_rollup(city_layout, variant=None) -> bytes:
 def _draw_in_helpers(jobs) -> list[bytes]:
     from goals.sheet.parts import batches
 
+    if len(jobs) == 1:
+        return [_draw_in_halves(*jobs[0])]
     pool = _helper()
     futures = [pool.submit(_draw_batch, batch) for batch in batches(jobs, HELPERS)]
     return [part for future in futures for part in future.result(timeout=settings.PDF_TIMEOUT_SECONDS)]
+
+
+def _draw_in_halves(layout, variant, numbered) -> bytes:
+    """A document of one part as two halves, one per helper (goals/sheet/parts.py, halves)."""
+    from goals.sheet import parts
+
+    halves = parts.halves(layout) if numbered else None
+    pool, timeout = _helper(), settings.PDF_TIMEOUT_SECONDS
+    if halves:
+        futures = [pool.submit(_draw_half, half, variant) for half in halves]
+        try:
+            drawn = [future.result(timeout=timeout) for future in futures]
+        except parts.PlanMissed:
+            drawn = None
+        if drawn:
+            try:
+                return pool.submit(_assemble, drawn).result(timeout=timeout)
+            except parts.AssemblyFailed:
+                pass
+    return pool.submit(_draw_batch, [(layout, variant, numbered)]).result(timeout=timeout)[0]
+
+
+def _draw_half(layout, variant) -> bytes:
+    from goals.sheet.pdf import checked_variant, render_half
+
+    return render_half(layout, checked_variant(variant))
 
 
 def _assemble_in_helper(contents) -> bytes:
