@@ -103,6 +103,15 @@ def test_planned_page_breaks_match_the_renderer(seed):
     assert len(drawn.pages) == len(natural)
 
 
+def test_every_row_is_found_on_the_pages_it_was_drawn_on(seed):
+    layout = build_layout(seed)
+    pages = pdf.rows_per_page(pdf.lay_out(layout))
+    assert len(pages) > 1 and all(pages)
+    assert sorted({row for rows in pages for row in rows}) == [row.index for row in layout.rows]
+    # Top to bottom, page after page.
+    assert [row for rows in pages for row in rows] == sorted(row for rows in pages for row in rows)
+
+
 def test_a_wrong_plan_is_corrected_by_measuring(seed, monkeypatch):
     monkeypatch.setattr(pdf, "plan_pages", lambda layout: pagination.PagePlan((), frozenset()))
     layout = build_layout(seed)

@@ -38,7 +38,7 @@ def test_sheet_page_is_the_official_table(client, editor, seed):
     assert headers == ["部署名", "番号", "区分", "目標及び具体的な取組内容", "実施結果及び目標の達成度"]
     spans = re.findall(r'<th scope="rowgroup" rowspan="(\d+)" class="department-name">([^<]*)</th>', html)
     assert len(spans) == 15 and ("3", "総務課") in spans and ("2", "保険年金課") in spans
-    assert html.count('<tr id="row-') == 42
+    assert html.count('<tr data-row="') == 42
     # 実施中 and nothing handed in yet: every result cell says so.
     assert html.count('<td class="goal-result"><span class="not-submitted">未提出</span></td>') == 42
     assert '<strong class="statement-mark">作成中（案）</strong>' in html
@@ -72,7 +72,7 @@ def test_department_page_shows_its_part_and_links_back(client, editor, seed, som
     client.force_login(editor)
     html = client.get(reverse("goals:department_sheet", args=["幸区", 2025, somu.pk])).content.decode()
     assert '令和7年度向上指針取組シート<span class="sheet-department">（総務課）</span>' in html
-    assert html.count('<tr id="row-') == 3
+    assert html.count('<tr data-row="') == 3
     assert f'href="{reverse("goals:sheet", args=["幸区", 2025])}"' in html
     assert f'href="{reverse("goals:department_sheet_pdf", args=["幸区", 2025, somu.pk])}"' in html
     assert f'href="{reverse("goals:department_sheet_xlsx", args=["幸区", 2025, somu.pk])}"' in html

@@ -199,8 +199,7 @@ def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
 
 
 def _page_of_row(document, row: int) -> int:
-    name = f"row-{row}"
-    return next(number for number, page in enumerate(document.pages) if name in page.anchors)
+    return next(number for number, rows in enumerate(_rows_by_page(document)) if row in rows)
 
 
 def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> bytes:
@@ -271,7 +270,7 @@ def pages_lacking_department(layout: SheetLayout, document) -> list[int]:
 
 def rows_per_page(document) -> list[list[int]]:
     """The table rows drawn on each page (a row split across pages is on each of them)."""
-    return [sorted(_rows_on(page)) for page in document.pages]
+    return [sorted(set(rows)) for rows in _rows_by_page(document)]
 
 
 def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True):
@@ -291,16 +290,29 @@ def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True)
 
 def _page_openers(document) -> list[int]:
     """The row at the top of each page after the first."""
-    openers = []
-    for page in document.pages[1:]:
-        rows = [(box[1], name) for name, box in page.anchors.items() if name.startswith("row-")]
-        if rows:
-            openers.append(int(min(rows)[1].removeprefix("row-")))
-    return openers
+    return [rows[0] for rows in _rows_by_page(document)[1:] if rows]
 
 
-def _rows_on(page) -> set[int]:
-    return {int(name.removeprefix("row-")) for name in page.anchors if name.startswith("row-")}
+def _rows_by_page(document) -> list[list[int]]:
+    """The goal rows laid out on each page, top to bottom.
+
+    Read from the page's boxes rather than from anchors: an id on every row
+    would make each row's style unique, and WeasyPrint shares computed styles
+    only between elements that cascade alike (with ids a sixth more work for
+    the whole PDF). The page box is WeasyPrint's own (Page has no public
+    accessor for it); tests/test_sheet_pdf.py checks this on drawn pages.
+    """
+    pages = []
+    for page in document.pages:
+        rows = []
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if getattr(box, "element_tag", None) == "tr" and element is not None:
+                number = element.get("data-row")
+                if number is not None and (not rows or rows[-1] != int(number)):
+                    rows.append(int(number))
+        pages.append(rows)
+    return pages
 
 
 class MissingResource(RuntimeError):
