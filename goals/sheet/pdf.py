@@ -189,7 +189,8 @@ def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     combined, firsts = parts.join(groups)
     with collector_paused():
         document = render_document(combined, numbered=numbered)
-        opens = [_page_of_row(document, row) for row in firsts] + [len(document.pages)]
+        pages = _rows_by_page(document)
+        opens = [_page_of_row(pages, row) for row in firsts] + [len(document.pages)]
         contents = [
             _write(document.copy(document.pages[start:end]), group, variant)
             for group, start, end in zip(groups, opens, opens[1:], strict=False)
@@ -198,8 +199,8 @@ def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     return contents
 
 
-def _page_of_row(document, row: int) -> int:
-    return next(number for number, rows in enumerate(_rows_by_page(document)) if row in rows)
+def _page_of_row(pages: list[list[int]], row: int) -> int:
+    return next(number for number, rows in enumerate(pages) if row in rows)
 
 
 def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> bytes:
