@@ -113,7 +113,10 @@ def halves(layout: SheetLayout) -> tuple[SheetLayout, SheetLayout] | None:
     starts = [i for i, part in enumerate(planned.parts) if part.starts_page]
     if len(starts) + 1 < HALVE_PAGES:
         return None
-    cut = starts[len(starts) // 2]
+    # Drawing costs about as much as the text printed: the first page also prints the policies.
+    weights = [sum(len(row.text) + len(row.result_cell) + 8 for row in part.rows) for part in planned.parts]
+    total = sum(weights) + sum(len(policy.text) for policy in layout.policies)
+    cut = min(starts, key=lambda start: abs(total - 2 * sum(weights[start:])))
     first = replace(planned, parts=planned.parts[:cut])
     rest = (replace(planned.parts[cut], starts_page=False), *planned.parts[cut + 1 :])
     return first, replace(planned, parts=rest, opens_sheet=False)
