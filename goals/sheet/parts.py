@@ -17,8 +17,10 @@ place of the placeholder in the font the part embedded for it.
 Groups are cut by position, not by height, so that a change inside one
 department changes only its own part; adding or removing a department
 shifts the groups after it (a reorganization, once a year). A sheet of at
-most PART_DEPARTMENTS departments (the seed ward has 15) is one part, drawn
-exactly as before with the renderer's own page numbers.
+most PART_DEPARTMENTS departments (the seed ward has 15) is one part, kept
+whole by the download's own store; where two cores are free it is drawn as
+two halves cut at one of its planned page breaks (`halves`) and assembled
+the same way, so that it has exactly the pages it has drawn in one piece.
 
 Nothing here imports WeasyPrint: the app worker plans, looks up and
 assembles; `draw` (goals/sheet/pdf.py, or the helper processes of
