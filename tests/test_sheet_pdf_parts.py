@@ -2,6 +2,7 @@
 count, page numbers, tags, PDF/A's catalog), and a change in one department draws only its part."""
 
 import io
+import multiprocessing
 import re
 
 import pikepdf
@@ -86,6 +87,17 @@ def test_a_sheet_of_one_part_is_drawn_in_two_halves_with_the_pages_of_the_whole(
     assert structure(content) == (structure(whole)[0], 0)
     for number, text in enumerate(pypdf_pages(content), 1):
         assert f"{number}/{total}" in text
+
+
+def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_block(seed):
+    layout = build_layout(seed)
+    with pdf.drawing_processes():
+        started = multiprocessing.active_children()
+        content = pdf.render_pdf(layout)
+        assert multiprocessing.active_children() == started
+    assert len(started) == pdf.MAX_WORKERS
+    assert multiprocessing.active_children() == []
+    assert_same_pages(content, pdf.render_whole(layout))
 
 
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):

@@ -124,7 +124,7 @@ def checked_variant(variant: str | None) -> str:
 def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     """The parts' PDFs; in two forked processes at once where this process has one thread (a
     command, a helper process): forking a threaded process could copy held locks."""
-    if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+    if not _may_fork():
         return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
     if len(jobs) == 1:
         return [_draw_in_halves(*jobs[0])]
@@ -134,8 +134,42 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     return [content for batch in drawn for content in batch]
 
 
+_started = None  # the processes drawing_processes started, while its block runs
+
+
+@contextmanager
+def drawing_processes():
+    """For a command about to draw a PDF: the two drawing processes start now and load WeasyPrint
+    while the command reads the sheet, instead of after it. Nothing where draw_parts would not fork."""
+    global _started
+    if _started is not None or not _may_fork():
+        yield
+        return
+    _started = multiprocessing.get_context("fork").Pool(MAX_WORKERS, initializer=_prepare_drawing)
+    try:
+        yield
+    finally:
+        started, _started = _started, None
+        started.terminate()
+
+
+def _prepare_drawing():
+    from goals.sheet import weasy  # noqa: F401
+
+    gc.freeze()
+
+
+def _may_fork() -> bool:
+    return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
+
+
+@contextmanager
 def _pool(workers: int):
-    return multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze)
+    if _started is not None:
+        yield _started
+        return
+    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+        yield pool
 
 
 def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:

@@ -73,6 +73,13 @@ class Command(BaseCommand):
             raise CommandError(f"形式「{file_format}」には対応していません。pdf か xlsx を指定してください。")
         if extension == "pdf":
             self._check_fonts()
+            from goals.sheet.pdf import drawing_processes
+
+            with drawing_processes():
+                return self._export(ward, year, extension, department, output, confirmed_only, pdf_variant)
+        return self._export(ward, year, extension, department, output, confirmed_only, pdf_variant)
+
+    def _export(self, ward, year, extension, department, output, confirmed_only, pdf_variant):
         render = import_string(RENDERERS[extension])
         sheet = self._sheet(ward, fiscal_year(year))
         parts = [self._department(sheet, name) for name in department or ()]
