@@ -77,7 +77,7 @@ fixtures: install
 # LibreOffice where soffice is installed; the city pages; search and trends at 1x/10x/30x
 # (also on PostgreSQL when DATABASE_URL names one); the workbook, board and sheet page at
 # 1x/10x/30x with their targets (docs/benchmarks.md).
-bench: install bench-import bench-roster bench-access-log bench-documents
+bench: install bench-import bench-roster bench-access-log bench-documents bench-typst
 	$(BIN)/python scripts/bench_sheet.py
 	$(BIN)/python scripts/bench_city.py
 	$(BIN)/python scripts/bench_search.py
@@ -110,3 +110,9 @@ bench-access-log: install
 .PHONY: bench-documents
 bench-documents: install
 	$(BIN)/python scripts/bench_documents.py
+
+# Typst drawing the same sheet as export_sheet, as whole processes: the engine comparison (docs/benchmarks.md).
+.PHONY: bench-typst
+bench-typst: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[engines]'
+	$(BIN)/python scripts/bench_typst.py
