@@ -89,15 +89,22 @@ def test_a_sheet_of_one_part_is_drawn_in_two_halves_with_the_pages_of_the_whole(
         assert f"{number}/{total}" in text
 
 
-def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_block(seed):
+def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_block(seed, monkeypatch):
     layout = build_layout(seed)
+    whole = pdf.render_whole(layout)
     with pdf.drawing_processes():
         started = multiprocessing.active_children()
+
+        def not_here(*args, **kwargs):
+            raise AssertionError("drawn by this process instead of the processes started ahead")
+
+        # The processes were forked before this: they draw with the real function, this process may not.
+        monkeypatch.setattr(pdf, "render_part", not_here)
         content = pdf.render_pdf(layout)
         assert multiprocessing.active_children() == started
     assert len(started) == pdf.MAX_WORKERS
     assert multiprocessing.active_children() == []
-    assert_same_pages(content, pdf.render_whole(layout))
+    assert_same_pages(content, whole)
 
 
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):

@@ -124,7 +124,7 @@ def checked_variant(variant: str | None) -> str:
 def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     """The parts' PDFs; in two forked processes at once where this process has one thread (a
     command, a helper process): forking a threaded process could copy held locks."""
-    if not _may_fork():
+    if _started is None and not _may_fork():
         return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
     if len(jobs) == 1:
         return [_draw_in_halves(*jobs[0])]
@@ -160,6 +160,7 @@ def _prepare_drawing():
 
 
 def _may_fork() -> bool:
+    # A pool's own threads (drawing_processes) come after this check.
     return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
 
 
