@@ -411,3 +411,137 @@ def test_a_kept_download_costs_the_same_queries_at_any_size(
 def test_the_key_is_cheaper_than_the_layout_by_queries(db, seed, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         documents.sheet_key(seed, "xlsx")
+
+
+# One drawing per document at a time: several requests missing the same new document (reviewers opening
+# the same PDF before a meeting) wait for the one drawing it. On PostgreSQL with real threads, as several
+# gunicorn threads or servers would be; SQLite's test database is in memory, shared between threads
+# through table locks that answer "locked" at once, so there the other request is played in between.
+
+concurrent = pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's in-memory test database locks tables between threads"
+)
+
+
+def _in_thread(results, name, key, render):
+    from django.db import connections
+
+    try:
+        results[name] = documents.cached_document(key, render).content
+    except Exception as error:
+        results[name] = error
+    finally:
+        connections.close_all()
+
+
+def _wait_until(condition, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@concurrent
+@pytest.mark.django_db(transaction=True)
+def test_requests_missing_the_same_document_at_once_draw_it_once():
+    import threading
+
+    key, release, drawn, results = "sheet:single-flight:1", threading.Event(), [], {}
+
+    def slow(name):
+        def render():
+            drawn.append(name)
+            assert release.wait(10)
+            return b"%PDF-" + name.encode(), f"{name}.pdf"
+
+        return render
+
+    first = threading.Thread(target=_in_thread, args=(results, "first", key, slow("first")))
+    first.start()
+    _wait_until(lambda: SheetDocument.objects.filter(key__startswith="drawing:").exists())
+    second = threading.Thread(target=_in_thread, args=(results, "second", key, slow("second")))
+    second.start()
+    release.set()
+    first.join(15)
+    second.join(15)
+    assert drawn == ["first"]
+    assert results == {"first": b"%PDF-first", "second": b"%PDF-first"}
+    assert list(SheetDocument.objects.values_list("key", flat=True)) == [key]
+
+
+@concurrent
+@pytest.mark.django_db(transaction=True)
+def test_when_the_drawing_request_fails_a_waiting_one_draws_the_document():
+    import threading
+
+    key, failing, results = "sheet:single-flight:2", threading.Event(), {}
+
+    def fail():
+        assert failing.wait(10)
+        raise RuntimeError("PDF を作る処理が途中で止まりました。")
+
+    first = threading.Thread(target=_in_thread, args=(results, "first", key, fail))
+    first.start()
+    _wait_until(lambda: SheetDocument.objects.filter(key__startswith="drawing:").exists())
+    second = threading.Thread(target=_in_thread, args=(results, "second", key, lambda: (b"%PDF-2", "2.pdf")))
+    second.start()
+    failing.set()
+    first.join(15)
+    second.join(15)
+    assert isinstance(results["first"], RuntimeError)
+    assert results["second"] == b"%PDF-2"
+    assert list(SheetDocument.objects.values_list("key", flat=True)) == [key]
+
+
+def test_a_claim_left_by_a_request_that_died_does_not_hold_the_document_back(db):
+    key = "sheet:single-flight:3"
+    SheetDocument.objects.create(
+        key=documents.CLAIM_PREFIX + key,
+        content=b"",
+        size=0,
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    drawn = []
+    document = documents.cached_document(key, lambda: drawn.append(1) or (b"%PDF-3", "3.pdf"))
+    assert (document.content, drawn) == (b"%PDF-3", [1])
+    assert list(SheetDocument.objects.values_list("key", flat=True)) == [key]
+
+
+def _claimed_by_another(key):
+    SheetDocument.objects.create(
+        key=documents.CLAIM_PREFIX + key,
+        content=b"",
+        size=0,
+        expires_at=timezone.now() + datetime.timedelta(seconds=30),
+    )
+
+
+def test_a_request_finding_its_document_being_drawn_waits_and_sends_that_one(db, monkeypatch):
+    key, slept = "sheet:single-flight:4", []
+    _claimed_by_another(key)
+
+    def the_other_request_finishes(seconds):
+        slept.append(seconds)
+        if len(slept) == 2:
+            # The other request keeps its document and lets its claim go.
+            SheetDocument.objects.filter(key=documents.CLAIM_PREFIX + key).update(key=key, content=b"%PDF-4")
+
+    monkeypatch.setattr(documents.time, "sleep", the_other_request_finishes)
+    document = documents.cached_document(key, lambda: pytest.fail("drawn a second time"))
+    assert document.content == b"%PDF-4"
+    assert slept == [documents.WAIT_POLL_SECONDS] * 2
+
+
+def test_a_request_whose_drawer_gave_up_draws_the_document_itself(db, monkeypatch):
+    key, drawn = "sheet:single-flight:5", []
+    _claimed_by_another(key)
+    monkeypatch.setattr(
+        documents.time,
+        "sleep",
+        lambda seconds: SheetDocument.objects.filter(key=documents.CLAIM_PREFIX + key).delete(),
+    )
+    document = documents.cached_document(key, lambda: drawn.append(1) or (b"%PDF-5", "5.pdf"))
+    assert (document.content, drawn) == (b"%PDF-5", [1])
+    assert list(SheetDocument.objects.values_list("key", flat=True)) == [key]

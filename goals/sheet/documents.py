@@ -24,11 +24,18 @@ city PDF are not alike). When a new entry takes the total over the budget, the
 least recently used entries go. `caches["documents"]` (DocumentCache) reads and
 writes the same table and budget through Django's cache API, for parts of
 documents.
+
+A document is drawn by one request at a time, on whichever server: the first
+to miss claims the key (a row of its own in the same table, which expires if
+that request dies), and the others, several reviewers opening the same new
+PDF before a meeting, wait for its document instead of drawing it again each
+on the same two cores.
 """
 
 import functools
 import hashlib
 import pickle
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +58,10 @@ RENDERERS = ("django", "weasyprint", "pydyf", "fonttools", "openpyxl")
 # A hit marks its entry used at most this often: a download is a read, not a write, on most requests.
 TOUCH_EVERY = timedelta(minutes=1)
 DELETE_BATCH = 500
+# A request that finds another drawing its document looks for it this often, at most as long as a
+# drawing may take (settings.PDF_TIMEOUT_SECONDS), then draws it itself.
+WAIT_POLL_SECONDS = 0.2
+CLAIM_PREFIX = "drawing:"
 KEY_MAX = SheetDocument._meta.get_field("key").max_length
 
 
@@ -128,12 +139,50 @@ def etag(key: str) -> str:
 
 
 def cached_document(key: str, render: Callable[[], tuple[bytes, str]]) -> Document:
-    """The document under `key`; `render()` -> (content, filename) draws it the first time only."""
+    """The document under `key`; `render()` -> (content, filename) draws it the first time only, and
+    once while several ask for it at the same time."""
     found = _get(key)
+    if found is None and not _claim(key):
+        found = _wait_for(key)
     if found is not None:
         return Document(found.content, found.filename, found.created_at)
-    content, filename = render()
-    return _put(key, content, filename)
+    try:
+        content, filename = render()
+        return _put(key, content, filename)
+    finally:
+        SheetDocument.objects.filter(key=_claim_key(key)).delete()
+
+
+def _claim_key(key: str) -> str:
+    return CLAIM_PREFIX + key
+
+
+def _claim(key: str) -> bool:
+    """True when this request is to draw `key`: no other holds a claim that has not expired."""
+    now = timezone.now()
+    claim = _claim_key(key)
+    SheetDocument.objects.filter(key=claim, expires_at__lte=now).delete()
+    expires_at = now + timedelta(seconds=settings.PDF_TIMEOUT_SECONDS)
+    try:
+        with transaction.atomic():
+            SheetDocument.objects.create(key=claim, content=b"", size=0, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _wait_for(key: str) -> "_Entry | None":
+    """The document another request is drawing; None if it gave up or took too long (draw it then)."""
+    deadline = time.monotonic() + settings.PDF_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_POLL_SECONDS)
+        found = _get(key)
+        if found is not None:
+            return found
+        claimed = SheetDocument.objects.filter(key=_claim_key(key), expires_at__gt=timezone.now())
+        if not claimed.exists():
+            return _get(key)  # kept just now, or the drawing failed: then this request draws it
+    return None
 
 
 @dataclass(frozen=True)
