@@ -32,6 +32,16 @@ def test_the_download_is_drawn_by_a_lower_priority_helper(client, reviewer, seed
     assert response.content.startswith(b"%PDF-")
 
 
+def test_warming_up_starts_every_helper_before_the_first_download(helper):
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
+    helper.warm_up()
+    started = multiprocessing.active_children()
+    assert len(started) == helper.HELPERS
+    assert all(os.getpriority(os.PRIO_PROCESS, child.pid) > os.nice(0) for child in started)
+
+
 def test_a_crashed_helper_gives_a_clear_error_then_is_replaced(seed, helper):
     layout = build_layout(seed)
     os.kill(helper.helper_pid(), signal.SIGKILL)  # the helper dies, as under the OOM killer

@@ -133,9 +133,13 @@ def _assemble(contents) -> bytes:
 
 
 def warm_up() -> None:
-    """Start the helper before the first PDF is asked for (gunicorn's post_worker_init)."""
+    """Start the helpers before the first PDF is asked for (gunicorn's post_worker_init): all of
+    them, as the pool starts a process only for work no idle one can take, and a helper started by
+    the first large download would load Django and WeasyPrint during it."""
     if settings.PDF_HELPER_PROCESS:
-        _helper().submit(os.getpid).result(timeout=settings.PDF_TIMEOUT_SECONDS)
+        pool = _helper()
+        for started in [pool.submit(os.getpid) for _ in range(HELPERS)]:
+            started.result(timeout=settings.PDF_TIMEOUT_SECONDS)
 
 
 def helper_niceness() -> int:
