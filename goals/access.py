@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from departments.models import City, Department, Membership, Ward
+from departments.models import City, CityStaff, Department, Membership, Ward
 from goals.models import DepartmentReport, Goal, GoalComment, Sheet
 
 NOT_AN_EDITOR = (
@@ -32,6 +32,16 @@ def reviewed_wards(user):
     return Ward.objects.filter(departments__memberships__in=reviews).distinct()
 
 
+def _served_cities(user):
+    """The ids of the cities a person serves as city staff, as a subquery.
+
+    A filter across the city's staff (city__staff__user) joins every staff row
+    of the city: each report or goal came back once per staff member, and with
+    two of them a department page answered 500 (get() found two rows).
+    """
+    return CityStaff.objects.filter(user_id=user.pk).values("city_id")
+
+
 def _reach(user) -> Q:
     """Departments a person belongs to today (any role), every department of a ward they review, and
     every department of the wards of a city they serve as city staff."""
@@ -39,7 +49,7 @@ def _reach(user) -> Q:
     return (
         Q(department__in=own)
         | Q(sheet__ward__in=reviewed_wards(user))
-        | Q(sheet__ward__city__staff__user=user)
+        | Q(sheet__ward__city__in=_served_cities(user))
     )
 
 
@@ -394,7 +404,7 @@ def searchable_departments(user):
         return Department.objects.none()
     own = Membership.objects.active().filter(user_id=user.pk).values("department_id")
     return Department.objects.filter(
-        Q(pk__in=own) | Q(ward__in=reviewed_wards(user)) | Q(ward__city__staff__user=user)
+        Q(pk__in=own) | Q(ward__in=reviewed_wards(user)) | Q(ward__city__in=_served_cities(user))
     ).distinct()
 
 

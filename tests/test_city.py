@@ -13,7 +13,7 @@ from goals.overview.city import city_board
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.workflow import WorkflowError
 
-from .conftest import fill_results
+from .conftest import _user, fill_results
 from .publication_helpers import city_ward, hand_everything_in, kawasaki
 
 
@@ -33,6 +33,21 @@ def test_city_staff_read_every_ward_of_their_city_only(seed, city_staff, other_w
     assert other_ward not in Ward.objects.for_user(city_staff)
     assert access.readable_reports(city_staff).filter(sheet=seed).count() == seed.reports.count()
     assert access.readable_goals(city_staff).filter(sheet=seed).count() == 42
+
+
+def test_a_city_with_two_staff_shows_each_page_once(client, seed, editor, city_staff):
+    """The city staff's reach is a subquery on the city, not a join with its staff: a second staff
+    member repeated every row of the ward, and the editor's own department page answered 500."""
+    CityStaff.objects.create(user=_user("kawasaki-city-2"), city=kawasaki())
+    report = DepartmentReport.objects.get(sheet=seed, department__name="区民課")
+    goal = Goal.objects.filter(sheet=seed, department=report.department).first()
+    for user in (editor, city_staff):
+        assert list(access.readable_reports(user).filter(sheet=seed, pk=report.pk)) == [report]
+        assert list(access.readable_goals(user).filter(pk=goal.pk)) == [goal]
+        assert access.searchable_departments(user).filter(pk=report.department_id).count() == 1
+    client.force_login(editor)
+    assert client.get(reverse("goals:report", args=[report.pk])).status_code == 200
+    assert client.get(reverse("goals:goal_result", args=[goal.pk])).status_code == 200
 
 
 def test_city_staff_change_nothing(seed, city_staff, kumin_report):

@@ -1,10 +1,11 @@
 """Constant queries on every list page at 1× and 10× the seed (goals.synthetic)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from departments.models import Membership
-from goals import workflow
+from goals import access, workflow
 from goals.models import AchievementLevel, DepartmentReport, Goal, Sheet
 from goals.seed.synthetic import build_synthetic_sheet
 from goals.views.board import BOARD_PAGE
@@ -225,3 +226,21 @@ def test_department_page_with_a_return_pointing_at_goals_queries_are_constant(
     with django_assert_num_queries(DEPARTMENT_PAGE_QUERIES + 1):
         page = client.get(reverse("goals:report", args=[report.pk])).content.decode()
     assert page.count('<span class="returned-mark">差戻しの対象</span>') == len(goals)
+
+
+def test_postgresql_plans_a_repeated_permission_lookup_once_per_connection(seed, editor):
+    """On PostgreSQL the parameters travel apart from the SQL and a statement the connection runs again
+    is prepared: the permission lookup of every department page, form and save (joins and subqueries
+    that cost the planner more than running them) is not planned again on every request."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    goal = Goal.objects.filter(sheet=seed, department__memberships__user=editor).first()
+    connection.ensure_connection()
+    for _ in range(connection.connection.prepare_threshold + 1):
+        assert access.goal_for_reader(editor, goal.pk) == goal
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(
+        sql.startswith('SELECT "goals_goal"."id"') and "departments_membership" in sql for sql in prepared
+    )
