@@ -162,8 +162,9 @@ SESSION_RENEWAL = 3
 # A download writes one access-log line: the ward by name, then savepoint, insert, release.
 ACCESS_LOG = 4
 # A download drawn for the first time: its key (departments with status, policies, levels, goals), the
-# store's miss, keeping it (savepoint, insert, release) and the budget (expired entries, total size).
-FIRST_DRAWN = 10
+# store's miss, the claim to draw it (savepoint, insert, release), keeping it (savepoint, insert, release),
+# the budget (expired entries, total size) and letting the claim go.
+FIRST_DRAWN = 14
 EXTRA = {
     "sheet": 2,  # and the departments' goal counts that cut the page into pages
     "department_sheet": 1,

@@ -159,16 +159,20 @@ def _claim_key(key: str) -> str:
 
 def _claim(key: str) -> bool:
     """True when this request is to draw `key`: no other holds a claim that has not expired."""
-    now = timezone.now()
     claim = _claim_key(key)
-    SheetDocument.objects.filter(key=claim, expires_at__lte=now).delete()
-    expires_at = now + timedelta(seconds=settings.PDF_TIMEOUT_SECONDS)
-    try:
-        with transaction.atomic():
-            SheetDocument.objects.create(key=claim, content=b"", size=0, expires_at=expires_at)
-    except IntegrityError:
-        return False
-    return True
+    for _ in range(2):
+        now = timezone.now()
+        expires_at = now + timedelta(seconds=settings.PDF_TIMEOUT_SECONDS)
+        try:
+            with transaction.atomic():
+                SheetDocument.objects.create(key=claim, content=b"", size=0, expires_at=expires_at)
+            return True
+        except IntegrityError:
+            # Another request holds it, unless that request died and its claim expired: take it over.
+            deleted, _ = SheetDocument.objects.filter(key=claim, expires_at__lte=now).delete()
+            if not deleted:
+                return False
+    return False
 
 
 def _wait_for(key: str) -> "_Entry | None":
