@@ -252,7 +252,8 @@ def assemble(parts: list[bytes]) -> bytes:
     for number, page in enumerate(out.pages, 1):
         _number_page(page, number, total, fonts_seen, out)
     output = io.BytesIO()
-    out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # The file's /ID from its content, not the clock: the same parts give the same bytes.
+    out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
     return output.getvalue()
 
 
