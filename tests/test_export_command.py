@@ -105,3 +105,18 @@ def test_pdf_export_refuses_to_print_without_a_japanese_font(seed, tmp_path, mon
         run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
     assert "apt-get install -y fontconfig fonts-ipaexfont-gothic" in str(error.value)
     assert not target.exists()
+
+
+def test_a_drawing_process_that_dies_stops_the_export_with_a_message(seed, tmp_path, monkeypatch, settings):
+    """Killed for memory, say: the export says so and writes nothing, instead of waiting for ever."""
+    import os
+
+    from goals.sheet import pdf
+
+    settings.PDF_TIMEOUT_SECONDS = 2
+    # The drawing processes are forked after this, so they die at their first half.
+    monkeypatch.setattr(pdf, "render_half", lambda layout, variant: os._exit(1))
+    target = tmp_path / "out.pdf"
+    with pytest.raises(CommandError, match="PDF を作る処理が途中で止まりました"):
+        run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
+    assert not target.exists()

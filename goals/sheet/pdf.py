@@ -130,7 +130,8 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
         return [_draw_in_halves(*jobs[0])]
     workers = min(len(jobs), MAX_WORKERS)
     with _pool(workers) as pool:
-        drawn = pool.map(_render_batch_and_collect, parts.batches(jobs, workers), chunksize=1)
+        batches = parts.batches(jobs, workers)
+        drawn = _collected(pool.map_async(_render_batch_and_collect, batches, chunksize=1), len(batches))
     return [content for batch in drawn for content in batch]
 
 
@@ -173,6 +174,20 @@ def _pool(workers: int):
         yield pool
 
 
+class DrawingStopped(RuntimeError):
+    """A drawing process ended without its pages (killed for memory, say): multiprocessing's pool
+    would wait for them for ever."""
+
+
+def _collected(result, batches: int) -> list:
+    try:
+        return result.get(timeout=settings.PDF_TIMEOUT_SECONDS * max(batches, 1))
+    except multiprocessing.TimeoutError:
+        raise DrawingStopped(
+            "PDF を作る処理が途中で止まりました（時間内に終わりませんでした）。もう一度お試しください。"
+        ) from None
+
+
 def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
     """A document of one part: two halves side by side, assembled; in one piece when too short to
     gain or when the renderer did not break a half's pages as planned."""
@@ -180,7 +195,10 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
     if halves:
         with _pool(2) as pool:
             try:
-                drawn = pool.starmap(_render_half_and_collect, [(half, variant) for half in halves])
+                halves_drawn = pool.starmap_async(
+                    _render_half_and_collect, [(half, variant) for half in halves]
+                )
+                drawn = _collected(halves_drawn, 1)
             except parts.PlanMissed:
                 drawn = None
         if drawn:
