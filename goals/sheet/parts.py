@@ -128,6 +128,19 @@ class PlanMissed(RuntimeError):
     """The renderer broke a planned half's pages elsewhere than planned: draw the document whole."""
 
 
+def draw_in_halves(layout: SheetLayout, variant: str, draw_halves, assemble_halves, draw_whole) -> bytes:
+    """A whole document drawn as `halves` side by side (`draw_halves(halves, variant)` -> their PDFs)
+    and put together by `assemble_halves`; drawn whole (`draw_whole()`) when too short to gain, when
+    the renderer broke a half elsewhere than planned, or when the halves cannot be assembled."""
+    pieces = halves(layout)
+    if pieces:
+        try:
+            return assemble_halves(draw_halves(pieces, variant))
+        except (PlanMissed, AssemblyFailed):
+            pass
+    return draw_whole()
+
+
 def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Assembly:
     """The PDF of `layout`, its parts from the store or drawn by `draw`.
 

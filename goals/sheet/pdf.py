@@ -189,24 +189,17 @@ def _collected(result, batches: int) -> list:
 
 
 def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
-    """A document of one part: two halves side by side, assembled; in one piece when too short to
-    gain or when the renderer did not break a half's pages as planned."""
-    halves = parts.halves(layout) if numbered else None
-    if halves:
+    """A document of one part: two halves side by side in the drawing processes, assembled here."""
+    if not numbered:
+        return render_part(layout, variant, numbered)
+
+    def draw_halves(halves, variant):
         with _pool(2) as pool:
-            try:
-                halves_drawn = pool.starmap_async(
-                    _render_half_and_collect, [(half, variant) for half in halves]
-                )
-                drawn = _collected(halves_drawn, 1)
-            except parts.PlanMissed:
-                drawn = None
-        if drawn:
-            try:
-                return parts.assemble(drawn)
-            except parts.AssemblyFailed:
-                pass
-    return render_part(layout, variant, numbered)
+            return _collected(pool.starmap_async(_render_half_and_collect, [(h, variant) for h in halves]), 1)
+
+    return parts.draw_in_halves(
+        layout, variant, draw_halves, parts.assemble, lambda: render_part(layout, variant, numbered)
+    )
 
 
 def _render_half_and_collect(layout: SheetLayout, variant: str) -> bytes:

@@ -91,23 +91,22 @@ def _draw_in_helpers(jobs) -> list[bytes]:
 
 
 def _draw_in_halves(layout, variant, numbered) -> bytes:
-    """A document of one part as two halves, one per helper (goals/sheet/parts.py, halves)."""
+    """A document of one part as two halves, one per helper, assembled in a helper."""
     from goals.sheet import parts
 
-    halves = parts.halves(layout) if numbered else None
     pool, timeout = _helper(), settings.PDF_TIMEOUT_SECONDS
-    if halves:
+
+    def draw_whole():
+        return pool.submit(_draw_batch, [(layout, variant, numbered)]).result(timeout=timeout)[0]
+
+    if not numbered:
+        return draw_whole()
+
+    def draw_halves(halves, variant):
         futures = [pool.submit(_draw_half, half, variant) for half in halves]
-        try:
-            drawn = [future.result(timeout=timeout) for future in futures]
-        except parts.PlanMissed:
-            drawn = None
-        if drawn:
-            try:
-                return pool.submit(_assemble, drawn).result(timeout=timeout)
-            except parts.AssemblyFailed:
-                pass
-    return pool.submit(_draw_batch, [(layout, variant, numbered)]).result(timeout=timeout)[0]
+        return [future.result(timeout=timeout) for future in futures]
+
+    return parts.draw_in_halves(layout, variant, draw_halves, _assemble_in_helper, draw_whole)
 
 
 def _draw_half(layout, variant) -> bytes:
