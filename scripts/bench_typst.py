@@ -23,15 +23,14 @@ import argparse
 import io
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench_sheet import timed_process
 from benchenv import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,17 +100,16 @@ def run(workdir: Path, env: dict, runs: int):
         ]
         export += ["--output", str(ours_pdf)]
         engine = [sys.executable, str(ENGINE), str(data), str(typst_pdf), "ua-1"]
-        ours, theirs = [], []
+        ours, ours_cpu, theirs, theirs_cpu = [], [], [], []
         for _ in range(runs):
-            ours.append(_timed(export, env))
-            theirs.append(_timed(engine, env))
+            ours.append(timed_process(export, env, ours_cpu))
+            theirs.append(timed_process(engine, env, theirs_cpu))
         archival = subprocess.run(  # noqa: S603
             [sys.executable, str(ENGINE), str(data), str(workdir / "a.pdf"), "a-3a"],
             env=env,
             capture_output=True,
         )
-        o_wall, o_cpu = (statistics.median(x) for x in zip(*ours, strict=True))
-        t_wall, t_cpu = (statistics.median(x) for x in zip(*theirs, strict=True))
+        o_wall, o_cpu, t_wall, t_cpu = map(statistics.median, (ours, ours_cpu, theirs, theirs_cpu))
         o_info, t_info = _inspect(ours_pdf.read_bytes()), _inspect(typst_pdf.read_bytes())
         print(
             f"  {label:<6} {o_wall:>6.2f}s {o_cpu:>5.2f}s {t_wall:>6.2f}s {t_cpu:>5.2f}s {o_wall / t_wall:>10.1f}"
@@ -122,15 +120,6 @@ def run(workdir: Path, env: dict, runs: int):
         )
     print("  (pages, size, tagged and TH rows: ours/Typst; TH rows: department cells tagged as row headers)")
     print(f"load average {load_start:.2f} at the start, {os.getloadavg()[0]:.2f} now")
-
-
-def _timed(command: list[str], env: dict) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True, cwd=ROOT)  # noqa: S603
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def _font_file() -> str:
