@@ -114,8 +114,8 @@ def test_a_drawing_process_that_dies_stops_the_export_with_a_message(seed, tmp_p
     from goals.sheet import pdf
 
     settings.PDF_TIMEOUT_SECONDS = 2
-    # The drawing processes are forked after this, so they die at their first half.
-    monkeypatch.setattr(pdf, "render_half", lambda layout, variant: os._exit(1))
+    # Every drawing process the pool starts dies before it draws anything.
+    monkeypatch.setattr(pdf, "_WORKER_START", (os._exit, (1,)))
     target = tmp_path / "out.pdf"
     with pytest.raises(CommandError, match="PDF を作る処理が途中で止まりました"):
         run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))

@@ -13,7 +13,7 @@ from departments.models import Department
 from goals.lib.wareki import date_label
 from goals.models import AchievementLevel, DepartmentReport, Goal, ServicePolicy
 from goals.seed.synthetic import build_synthetic_sheet
-from goals.sheet import pagination, pdf
+from goals.sheet import drawing, pagination, pdf
 from goals.sheet.layout import COLUMN_WIDTHS, build_layout
 from goals.sheet.vocabulary import HEADERS
 from tests.sheet_helpers import hand_in
@@ -168,14 +168,21 @@ def test_a_goal_taller_than_a_page_is_split_not_lost(seed):
 
 
 def test_only_static_files_are_fetched():
-    fetcher = pdf.static_files_only()
-    css = fetcher.fetch(pdf.BASE_URL + "static/css/sheet.css")
-    assert b"size: A4 landscape" in css.read()
-    for url in (
+    """The drawing may read the app's own static files the page links, read beforehand, and nothing
+    else: not another host, not a local file, not a path out of the static folders."""
+    links = [
+        "/static/css/sheet.css",
         "https://example.invalid/x.png",
         "file:///etc/passwd",
         pdf.BASE_URL + "static/../settings.py",
-    ):
+    ]
+    html = "".join(f'<link rel="stylesheet" href="{link}">' for link in links)
+    found = pdf.resources(html)
+    assert [url for url, _, _ in found] == [pdf.BASE_URL + "static/css/sheet.css"]
+    fetcher = drawing.fetcher(found)
+    css = fetcher.fetch(pdf.BASE_URL + "static/css/sheet.css")
+    assert b"size: A4 landscape" in css.read()
+    for url in links[1:] + [pdf.BASE_URL + "static/css/kojo.css"]:
         with pytest.raises(ValueError, match="PDF に含められないリソースです"):
             fetcher.fetch(url)
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from goals.models import Goal
 from goals.seed.synthetic import build_synthetic_sheet
-from goals.sheet import parts, pdf
+from goals.sheet import drawing, parts, pdf
 from goals.sheet.layout import build_layout
 from goals.sheet.pagination import plan_pages
 from tests.sheet_helpers import pdftotext_pages
@@ -109,13 +109,14 @@ def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_bloc
 
 
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):
-    def missed(layout, variant):
-        raise parts.PlanMissed("計画と異なる位置で改ページされました。")
+    def missed(prepared):
+        raise drawing.PlanMissed("計画と異なる位置で改ページされました。", (3,))
 
     def not_assembled(contents):
         raise AssertionError("halves that missed their plan are not assembled")
 
-    monkeypatch.setattr(pdf, "render_half", missed)
+    # The drawing processes are forked after this: they miss too.
+    monkeypatch.setattr(drawing, "draw", missed)
     monkeypatch.setattr(parts, "assemble", not_assembled)
     layout = build_layout(seed)
     assert_same_pages(pdf.render_pdf(layout), pdf.render_whole(layout))

@@ -39,6 +39,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import InvalidCacheBackendError, caches
 
+from goals.sheet.drawing import PlanMissed
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import plan_pages
 
@@ -122,10 +123,6 @@ def halves(layout: SheetLayout) -> tuple[SheetLayout, SheetLayout] | None:
     first = replace(planned, parts=planned.parts[:cut])
     rest = (replace(planned.parts[cut], starts_page=False), *planned.parts[cut + 1 :])
     return first, replace(planned, parts=rest, opens_sheet=False)
-
-
-class PlanMissed(RuntimeError):
-    """The renderer broke a planned half's pages elsewhere than planned: draw the document whole."""
 
 
 def draw_in_halves(layout: SheetLayout, variant: str, draw_halves, assemble_halves, draw_whole) -> bytes:

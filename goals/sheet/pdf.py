@@ -3,8 +3,8 @@
 The header row repeats on every page (thead) and rows are not split across
 pages (break-inside: avoid). A department's cell is repeated on a page its
 rows run on to: goals/sheet/pagination.py plans the page breaks, the layout is cut
-there (SheetLayout.paged_at), and the drawn pages are checked through their
-anchors (every row has an id). If a page would still open inside a
+there (SheetLayout.paged_at), and the drawn pages are checked through the
+rows on each page (drawing.rows_by_page). If a page would still open inside a
 department without its cell, the breaks are measured on a plain rendering
 and the sheet is drawn again.
 
@@ -17,21 +17,23 @@ settings.SHEET_PDF_VARIANT or per download.
 
 A sheet of many departments is drawn in parts and assembled
 (goals/sheet/parts.py); the parts are drawn in two processes at once when
-there are several to draw and this process may fork. A sheet of one part is
-drawn the same way as two halves cut at one of its planned page breaks.
+there are several to draw and this process has one thread. A sheet of one
+part is drawn the same way as two halves cut at one of its planned page breaks.
 
-WeasyPrint is imported where a page is laid out, not with this module: a
-command that forks its drawing processes then loads it in both at once
-rather than first in the parent.
+This module prepares (the template rendered with the planned breaks, the
+static files it links, the metadata); goals/sheet/drawing.py draws, with
+WeasyPrint and without Django. The drawing processes are forked from a fork
+server that loaded WeasyPrint once: `manage.py export_sheet` starts it
+before Django, so that it loads while the command reads the sheet.
 """
 
 import gc
 import multiprocessing
 import os
+import re
 import threading
-import warnings
 from contextlib import contextmanager
-from functools import lru_cache
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -40,7 +42,8 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from goals.sheet import parts
+from goals.sheet import drawing, parts
+from goals.sheet.drawing import MissingResource, collector_paused
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import PagePlan, plan_pages
 
@@ -56,35 +59,21 @@ VARIANTS = {
     "pdf/a-3a": "PDF/A-3a（長期保存用）",
 }
 CONTENT_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".png": "image/png", ".svg": "image/svg+xml"}
+_LINKED = re.compile(r'(?:href|src)="([^"#]+)')
 
 
-def static_files_only():
-    """A fetcher that serves the app's own static files and fetches nothing else (closed network, no
-    SSRF). A missing stylesheet stops the rendering rather than print an unstyled sheet."""
-    return _static_fetcher_class()()
-
-
-@lru_cache(maxsize=1)
-def _static_fetcher_class():
-    from goals.sheet.weasy import URLFetcher, URLFetcherResponse
-
-    class StaticFilesOnly(URLFetcher):
-        def __init__(self):
-            super().__init__(fail_on_errors=True)
-
-        def fetch(self, url, headers=None):
-            prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
-            path = _static_path(url.removeprefix(prefix)) if url.startswith(prefix) else None
-            if not path:
-                raise ValueError(f"PDF に含められないリソースです: {url}")
+def resources(html: str) -> tuple[tuple[str, bytes, str], ...]:
+    """The app's own static files the page links, read now: the drawing may fetch these and nothing
+    else (closed network, no SSRF). A link to anything else fails the drawing (drawing.fetcher)."""
+    prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
+    found = []
+    for url in sorted({urljoin(BASE_URL, link) for link in _LINKED.findall(html)}):
+        path = _static_path(url.removeprefix(prefix)) if url.startswith(prefix) else None
+        if path:
             with open(path, "rb") as file:
                 body = file.read()
-            suffix = path[path.rfind(".") :]
-            return URLFetcherResponse(
-                url, body, {"Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream")}
-            )
-
-    return StaticFilesOnly
+            found.append((url, body, CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")))
+    return tuple(found)
 
 
 def _static_path(name: str) -> str | None:
@@ -122,8 +111,8 @@ def checked_variant(variant: str | None) -> str:
 
 
 def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
-    """The parts' PDFs; in two forked processes at once where this process has one thread (a
-    command, a helper process): forking a threaded process could copy held locks."""
+    """The parts' PDFs; in two drawing processes at once where drawing_processes started them, or
+    where this process may start them (one thread: a command, a helper process)."""
     if _started is None and not _may_fork():
         return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
     if len(jobs) == 1:
@@ -131,22 +120,38 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     workers = min(len(jobs), MAX_WORKERS)
     with _pool(workers) as pool:
         batches = parts.batches(jobs, workers)
-        drawn = _collected(pool.map_async(_render_batch_and_collect, batches, chunksize=1), len(batches))
-    return [content for batch in drawn for content in batch]
+        # Each batch is sent as soon as it is prepared: the processes draw while the next is.
+        pending = [pool.apply_async(drawing.draw_in_process, (_batch_drawing(batch),)) for batch in batches]
+        drawn = [_collected(result) for result in pending]
+    # A batch whose planned breaks missed is drawn here, its breaks measured.
+    return [
+        content
+        for batch, contents in zip(batches, drawn, strict=True)
+        for content in (render_batch(batch) if contents is None else contents)
+    ]
 
 
 _started = None  # the processes drawing_processes started, while its block runs
+# What each drawing process runs first: what it was given is frozen, so that collecting after each
+# drawing walks only the drawing's own objects.
+_WORKER_START = (gc.freeze, ())
 
 
 @contextmanager
 def drawing_processes():
-    """For a command about to draw a PDF: the two drawing processes start now and load WeasyPrint
-    while the command reads the sheet, instead of after it. Nothing where draw_parts would not fork."""
+    """For a command about to draw a PDF: the two drawing processes, forked from the fork server
+    that manage.py started before Django (drawing.start_server) and so with WeasyPrint loaded.
+    Nothing on a machine of one core, or where the server cannot start (the drawing is done here)."""
     global _started
-    if _started is not None or not _may_fork():
+    if _started is not None or (os.cpu_count() or 1) < 2:
         yield
         return
-    _started = multiprocessing.get_context("fork").Pool(MAX_WORKERS, initializer=_prepare_drawing)
+    try:
+        drawing.start_server()
+        _started = _new_pool("forkserver", MAX_WORKERS)
+    except (OSError, EOFError):  # the server died loading WeasyPrint: the same error shows here
+        yield
+        return
     try:
         yield
     finally:
@@ -154,14 +159,14 @@ def drawing_processes():
         started.terminate()
 
 
-def _prepare_drawing():
-    from goals.sheet import weasy  # noqa: F401
-
-    gc.freeze()
+def _new_pool(method: str, workers: int):
+    function, arguments = _WORKER_START
+    return multiprocessing.get_context(method).Pool(workers, initializer=function, initargs=arguments)
 
 
 def _may_fork() -> bool:
-    # A pool's own threads (drawing_processes) come after this check.
+    # A pool's own threads (drawing_processes) come after this check; forking a threaded process
+    # (an app server) could copy a lock another thread holds.
     return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
 
 
@@ -170,7 +175,7 @@ def _pool(workers: int):
     if _started is not None:
         yield _started
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+    with _new_pool("fork", workers) as pool:
         yield pool
 
 
@@ -179,9 +184,10 @@ class DrawingStopped(RuntimeError):
     would wait for them for ever."""
 
 
-def _collected(result, batches: int) -> list:
+def _collected(result):
+    """A drawing's result; pieces come in document order, so each waits at most one drawing's time."""
     try:
-        return result.get(timeout=settings.PDF_TIMEOUT_SECONDS * max(batches, 1))
+        return result.get(timeout=settings.PDF_TIMEOUT_SECONDS)
     except multiprocessing.TimeoutError:
         raise DrawingStopped(
             "PDF を作る処理が途中で止まりました（時間内に終わりませんでした）。もう一度お試しください。"
@@ -195,58 +201,55 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
 
     def draw_halves(halves, variant):
         with _pool(2) as pool:
-            return _collected(pool.starmap_async(_render_half_and_collect, [(h, variant) for h in halves]), 1)
+            pending = [
+                pool.apply_async(drawing.draw_in_process, (_half_drawing(h, variant),)) for h in halves
+            ]
+            drawn = [_collected(result) for result in pending]
+        if None in drawn:
+            raise parts.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
+        return [contents[0] for contents in drawn]
 
     return parts.draw_in_halves(
         layout, variant, draw_halves, parts.assemble, lambda: render_part(layout, variant, numbered)
     )
 
 
-def _render_half_and_collect(layout: SheetLayout, variant: str) -> bytes:
-    try:
-        return render_half(layout, variant)
-    finally:
-        gc.collect()
-
-
 def render_half(layout: SheetLayout, variant: str) -> bytes:
-    """One of parts.halves, laid out exactly as planned, its page numbers the placeholder."""
-    with collector_paused():
-        document = lay_out(layout, numbered=False)
-        if pages_lacking_department(layout, document):
-            raise parts.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
-        return _write(document, layout, variant)
+    """One of parts.halves, laid out exactly as planned, its page numbers the placeholder;
+    parts.PlanMissed where the renderer broke its pages elsewhere."""
+    return drawing.draw(_half_drawing(layout, variant))[0]
 
 
-def _render_batch_and_collect(batch) -> list[bytes]:
-    """In a forked worker: the heap it was given is frozen, so collecting walks only the batch's."""
-    try:
-        return render_batch(batch)
-    finally:
-        gc.collect()
+def _half_drawing(layout: SheetLayout, variant: str) -> drawing.Drawing:
+    return _drawing(layout, variant, numbered=False)
 
 
 def render_batch(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     """Parts laid out in one pass, each written as a PDF of its own pages."""
-    if len(jobs) == 1:
-        return [render_part(*jobs[0])]
-    groups = [group for group, _, _ in jobs]
-    _, variant, numbered = jobs[0]
-    combined, firsts = parts.join(groups)
+    prepared = _batch_drawing(jobs)
+    try:
+        return drawing.draw(prepared)
+    except drawing.PlanMissed:
+        pass
+    layout, _ = _batch_layout(jobs)
     with collector_paused():
-        document = render_document(combined, numbered=numbered)
-        pages = _rows_by_page(document)
-        opens = [_page_of_row(pages, row) for row in firsts] + [len(document.pages)]
-        contents = [
-            _write(document.copy(document.pages[start:end]), group, variant)
-            for group, start, end in zip(groups, opens, opens[1:], strict=False)
-        ]
-        del document
-    return contents
+        document = _render_measured(layout, plan_pages(layout), numbered=prepared.placeholder is None)
+        return drawing.cut(document, drawing.rows_by_page(document), prepared.pieces, prepared.variant)
 
 
-def _page_of_row(pages: list[list[int]], row: int) -> int:
-    return next(number for number, rows in enumerate(pages) if row in rows)
+def _batch_layout(jobs) -> tuple[SheetLayout, list[int | None]]:
+    groups = [group for group, _, _ in jobs]
+    return (groups[0], [None]) if len(groups) == 1 else parts.join(groups)
+
+
+def _batch_drawing(jobs: list[tuple[SheetLayout, str, bool]]) -> drawing.Drawing:
+    """The batch's parts as one planned document, cut into a PDF per part once drawn."""
+    _, variant, numbered = jobs[0]
+    layout, firsts = _batch_layout(jobs)
+    pieces = [
+        drawing.Piece(first, _metadata(group)) for (group, _, _), first in zip(jobs, firsts, strict=True)
+    ]
+    return _drawing(plan_pages(layout).apply(layout), variant, numbered, pieces)
 
 
 def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> bytes:
@@ -254,49 +257,27 @@ def render_part(layout: SheetLayout, variant: str, numbered: bool = True) -> byt
     with collector_paused():
         # The laid-out document is freed before the collector resumes: it would walk its
         # million objects once more on the way out.
-        return _write(render_document(layout, numbered=numbered), layout, variant)
+        return drawing.write(render_document(layout, numbered=numbered), _metadata(layout), variant)
 
 
-def _write(document, layout: SheetLayout, variant: str) -> bytes:
-    _set_metadata(document.metadata, layout)
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
-        # to be closed by the garbage collector, which warns.
-        warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
-        return document.write_pdf(pdf_variant=variant, pdf_tags=True)
-
-
-def _set_metadata(metadata, layout: SheetLayout) -> None:
+def _metadata(layout: SheetLayout) -> tuple[tuple[str, object], ...]:
     """The document's own title and office, not the web page's (whose title ends in ｜向上指針)."""
     part = f"（{layout.department}）" if layout.department else ""
-    metadata.title = f"{layout.title}{part} {layout.ward}"
-    metadata.authors = [layout.issuer]
-    metadata.description = (
-        f"{layout.ward}の{layout.policy_heading}と{layout.goals_heading}"
-        f"（{layout.statement.mark}：{layout.statement.text}）"
+    now = timezone.localtime().isoformat(timespec="seconds")
+    return (
+        ("title", f"{layout.title}{part} {layout.ward}"),
+        ("authors", [layout.issuer]),
+        (
+            "description",
+            f"{layout.ward}の{layout.policy_heading}と{layout.goals_heading}"
+            f"（{layout.statement.mark}：{layout.statement.text}）",
+        ),
+        ("keywords", [layout.title, layout.ward, layout.statement.mark]),
+        ("generator", "kojo_shishin"),
+        ("created", now),
+        ("modified", now),
+        ("lang", "ja"),
     )
-    metadata.keywords = [layout.title, layout.ward, layout.statement.mark]
-    metadata.generator = "kojo_shishin"
-    metadata.created = metadata.modified = timezone.localtime().isoformat(timespec="seconds")
-    metadata.lang = "ja"
-
-
-@contextmanager
-def collector_paused():
-    """Pause Python's cycle collector while WeasyPrint works.
-
-    A rendering allocates about a million short-lived objects; meanwhile the
-    collector would traverse the process's whole long-lived heap (Django,
-    templates, WeasyPrint's stylesheets) again and again: about a tenth of
-    the rendering time. The garbage is collected as usual afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render_document(layout: SheetLayout, numbered: bool = True):
@@ -312,12 +293,12 @@ def render_document(layout: SheetLayout, numbered: bool = True):
 def pages_lacking_department(layout: SheetLayout, document) -> list[int]:
     """Rows that open a page (after the first) without the department cell beside them."""
     carries = {row.index for row in layout.rows if row.department_rowspan}
-    return [row for row in _page_openers(document) if row not in carries]
+    return [rows[0] for rows in drawing.rows_by_page(document)[1:] if rows and rows[0] not in carries]
 
 
 def rows_per_page(document) -> list[list[int]]:
     """The table rows drawn on each page (a row split across pages is on each of them)."""
-    return [sorted(set(rows)) for rows in _rows_by_page(document)]
+    return [sorted(set(rows)) for rows in drawing.rows_by_page(document)]
 
 
 def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True):
@@ -335,40 +316,19 @@ def _render_measured(layout: SheetLayout, plan: PagePlan, numbered: bool = True)
     return document
 
 
-def _page_openers(document) -> list[int]:
-    """The row at the top of each page after the first."""
-    return [rows[0] for rows in _rows_by_page(document)[1:] if rows]
-
-
-def _rows_by_page(document) -> list[list[int]]:
-    """The goal rows laid out on each page, top to bottom.
-
-    Read from the page's boxes rather than from anchors: an id on every row
-    would make each row's style unique, and WeasyPrint shares computed styles
-    only between elements that cascade alike (with ids a sixth more work for
-    the whole PDF). The page box is WeasyPrint's own (Page has no public
-    accessor for it); tests/test_sheet_pdf.py checks this on drawn pages.
-    """
-    pages = []
-    for page in document.pages:
-        rows = []
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            if getattr(box, "element_tag", None) == "tr" and element is not None:
-                number = element.get("data-row")
-                if number is not None and (not rows or rows[-1] != int(number)):
-                    rows.append(int(number))
-        pages.append(rows)
-    return pages
-
-
-class MissingResource(RuntimeError):
-    pass
-
-
 def lay_out(layout: SheetLayout, numbered: bool = True):
     """The pages of exactly this layout, breaks as it says (rows are not split: a goal longer than a
     page comes in pieces); render_document plans the breaks first."""
+    return drawing.lay_out(_drawing(layout, settings.SHEET_PDF_VARIANT, numbered))
+
+
+def lay_out_html(html: str):
+    """A page of the app's own (the city's summary) laid out with the sheet's rules for resources."""
+    return drawing.lay_out(drawing.Drawing(html, BASE_URL, resources(html)))
+
+
+def _drawing(layout: SheetLayout, variant: str, numbered: bool = True, pieces=None) -> drawing.Drawing:
+    """What a drawing process needs to draw exactly this layout: no database, no Django."""
     try:
         html = render_to_string(TEMPLATE, {"layout": layout})
     except ValueError as error:
@@ -377,20 +337,12 @@ def lay_out(layout: SheetLayout, numbered: bool = True):
             "静的ファイルが集められていないため PDF を作れません。"
             "manage.py collectstatic を実行してください（make serve は自動で実行します）。"
         ) from error
-    from goals.sheet.weasy import HTML, FatalURLFetchingError
-
-    try:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=static_files_only())
-        return document.render(stylesheets=[] if numbered else [_placeholder_numbers()])
-    except FatalURLFetchingError as error:
-        # WeasyPrint's fatal error is a BaseException, which would slip past
-        # Django's error handling: make it an ordinary one.
-        raise MissingResource(f"PDF の作成に必要なファイルを読めません: {error}") from error
-
-
-@lru_cache(maxsize=1)
-def _placeholder_numbers():
-    """The page-number box of a part: numbered when the parts are assembled (goals/sheet/parts.py)."""
-    from goals.sheet.weasy import CSS
-
-    return CSS(string=f'@page {{ @bottom-center {{ content: "{parts.PLACEHOLDER}" !important; }} }}')
+    return drawing.Drawing(
+        html,
+        BASE_URL,
+        resources(html),
+        carries=frozenset(row.index for row in layout.rows if row.department_rowspan),
+        pieces=tuple(pieces or [drawing.Piece(None, _metadata(layout))]),
+        variant=variant,
+        placeholder=None if numbered else parts.PLACEHOLDER,
+    )

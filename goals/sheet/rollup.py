@@ -156,14 +156,13 @@ def render_rollup_pdf(layout: CityLayout, variant: str | None = None) -> bytes:
     from django.template.loader import render_to_string
 
     from goals.sheet import pdf
-    from goals.sheet.weasy import HTML
 
     variant = variant or settings.SHEET_PDF_VARIANT
     if variant not in pdf.VARIANTS:
         raise ImproperlyConfigured(f"PDF の形式「{variant}」には対応していません。")
     with pdf.collector_paused():
         html = render_to_string(SUMMARY_TEMPLATE, {"rollup": layout})
-        cover = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.static_files_only()).render()
+        cover = pdf.lay_out_html(html)
         pages = list(cover.pages)
         for ward in layout.wards:
             pages += pdf.render_document(ward).pages

@@ -1,0 +1,204 @@
+"""WeasyPrint's share of a PDF: pages laid out from finished HTML, checked and written.
+
+goals/sheet/pdf.py prepares a Drawing where Django is (the template rendered
+with the planned page breaks, the static files the page links, the rows that
+carry a department cell, each piece's metadata); this module needs none of
+Django, so it can run in processes that have not started it.
+
+That is what `start_server` is for: `manage.py export_sheet --format pdf`
+calls it before Django starts, and a fork server process loads WeasyPrint
+(about a quarter of a second) on the other core while the command starts
+Django and reads the sheet. The drawing processes are then forked from that
+server with WeasyPrint already loaded, instead of each loading it after the
+command has read the sheet.
+"""
+
+import gc
+import multiprocessing
+import multiprocessing.forkserver
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Loaded by the fork server before it forks a drawing process.
+PRELOAD = ["goals.sheet.weasy", __name__]
+
+
+class MissingResource(RuntimeError):
+    """A file the page links (its stylesheet) cannot be read: no PDF rather than an unstyled one."""
+
+
+class PlanMissed(RuntimeError):
+    """A page opens inside a department without its cell: the planned breaks were not where the
+    renderer broke. The caller measures the breaks instead (or draws a half's document whole)."""
+
+    def __init__(self, message: str, rows: tuple[int, ...] = ()):
+        super().__init__(message, rows)
+        self.rows = rows
+
+    def __str__(self):
+        return self.args[0]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A PDF cut from the drawn pages: from the page where `first_row` is, to the next piece."""
+
+    first_row: int | None
+    metadata: tuple[tuple[str, object], ...]  # attribute of weasyprint's DocumentMetadata, value
+
+
+@dataclass(frozen=True)
+class Drawing:
+    html: str
+    base_url: str
+    # The only files the page may read: URL, content, content type.
+    resources: tuple[tuple[str, bytes, str], ...]
+    # Rows that print the department cell: every page after the first must open with one.
+    carries: frozenset[int] = frozenset()
+    pieces: tuple[Piece, ...] = ()
+    variant: str = "pdf/ua-1"
+    # Printed in the page-number box instead of the page number (a part numbered on assembly).
+    placeholder: str | None = None
+
+
+def start_server() -> None:
+    """Start the fork server now, loading WeasyPrint, so that drawing processes forked later have it."""
+    multiprocessing.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
+
+
+def draw(drawing: Drawing) -> list[bytes]:
+    """Each piece's PDF; PlanMissed when a page opens without its department cell."""
+    with collector_paused():
+        document = lay_out(drawing)
+        pages = rows_by_page(document)
+        lacking = [rows[0] for rows in pages[1:] if rows and rows[0] not in drawing.carries]
+        if lacking:
+            raise PlanMissed("計画と異なる位置で改ページされました。", tuple(lacking))
+        return cut(document, pages, drawing.pieces, drawing.variant)
+
+
+def draw_in_process(drawing: Drawing) -> list[bytes] | None:
+    """In a drawing process: the pieces, or None where the plan missed (the caller draws them), and
+    the drawing's garbage collected before the next (the heap it was given is frozen)."""
+    try:
+        return draw(drawing)
+    except PlanMissed:
+        return None
+    finally:
+        gc.collect()
+
+
+def cut(document, pages: list[list[int]], pieces: tuple[Piece, ...], variant: str) -> list[bytes]:
+    if len(pieces) == 1:
+        return [write(document, pieces[0].metadata, variant)]
+    opens = [_page_of_row(pages, piece.first_row) for piece in pieces] + [len(document.pages)]
+    return [
+        write(document.copy(document.pages[start:end]), piece.metadata, variant)
+        for piece, start, end in zip(pieces, opens, opens[1:], strict=False)
+    ]
+
+
+def _page_of_row(pages: list[list[int]], row: int) -> int:
+    return next(number for number, rows in enumerate(pages) if row in rows)
+
+
+def lay_out(drawing: Drawing):
+    """The pages of exactly this HTML, breaks as it says."""
+    from goals.sheet.weasy import HTML, FatalURLFetchingError
+
+    stylesheets = [_placeholder_numbers(drawing.placeholder)] if drawing.placeholder else []
+    try:
+        document = HTML(
+            string=drawing.html, base_url=drawing.base_url, url_fetcher=fetcher(drawing.resources)
+        )
+        return document.render(stylesheets=stylesheets)
+    except FatalURLFetchingError as error:
+        # WeasyPrint's fatal error is a BaseException, which would slip past
+        # Django's error handling: make it an ordinary one.
+        raise MissingResource(f"PDF の作成に必要なファイルを読めません: {error}") from error
+
+
+def rows_by_page(document) -> list[list[int]]:
+    """The goal rows laid out on each page, top to bottom.
+
+    Read from the page's boxes rather than from anchors: an id on every row
+    would make each row's style unique, and WeasyPrint shares computed styles
+    only between elements that cascade alike (with ids a sixth more work for
+    the whole PDF). The page box is WeasyPrint's own (Page has no public
+    accessor for it); tests/test_sheet_pdf.py checks this on drawn pages.
+    """
+    pages = []
+    for page in document.pages:
+        rows = []
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if getattr(box, "element_tag", None) == "tr" and element is not None:
+                number = element.get("data-row")
+                if number is not None and (not rows or rows[-1] != int(number)):
+                    rows.append(int(number))
+        pages.append(rows)
+    return pages
+
+
+def write(document, metadata: tuple[tuple[str, object], ...], variant: str) -> bytes:
+    import warnings
+
+    for name, value in metadata:
+        setattr(document.metadata, name, value)
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB profile for PDF/A's output intent and leaves the file
+        # to be closed by the garbage collector, which warns.
+        warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
+        return document.write_pdf(pdf_variant=variant, pdf_tags=True)
+
+
+def fetcher(resources: tuple[tuple[str, bytes, str], ...]):
+    """Serves the files the preparation read and nothing else (closed network, no SSRF). A missing
+    stylesheet stops the rendering rather than print an unstyled sheet."""
+    return _fetcher_class()(resources)
+
+
+@lru_cache(maxsize=1)
+def _fetcher_class():
+    from goals.sheet.weasy import URLFetcher, URLFetcherResponse
+
+    class ResourcesOnly(URLFetcher):
+        def __init__(self, resources):
+            super().__init__(fail_on_errors=True)
+            self.resources = {url: (body, content_type) for url, body, content_type in resources}
+
+        def fetch(self, url, headers=None):
+            if url not in self.resources:
+                raise ValueError(f"PDF に含められないリソースです: {url}")
+            body, content_type = self.resources[url]
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    return ResourcesOnly
+
+
+@lru_cache(maxsize=2)
+def _placeholder_numbers(placeholder: str):
+    """The page-number box of a part: numbered when the parts are assembled (goals/sheet/parts.py)."""
+    from goals.sheet.weasy import CSS
+
+    return CSS(string=f'@page {{ @bottom-center {{ content: "{placeholder}" !important; }} }}')
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cycle collector while WeasyPrint works.
+
+    A rendering allocates about a million short-lived objects; meanwhile the
+    collector would traverse the process's whole long-lived heap (Django,
+    templates, WeasyPrint's stylesheets) again and again: about a tenth of
+    the rendering time. The garbage is collected as usual afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
