@@ -27,7 +27,6 @@ server that loaded WeasyPrint once: `manage.py export_sheet` starts it
 before Django, so that it loads while the command reads the sheet.
 """
 
-import gc
 import multiprocessing
 import os
 import re
@@ -132,9 +131,8 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
 
 
 _started = None  # the processes drawing_processes started, while its block runs
-# What each drawing process runs first: what it was given is frozen, so that collecting after each
-# drawing walks only the drawing's own objects.
-_WORKER_START = (gc.freeze, ())
+# What each drawing process runs first.
+_WORKER_START = (drawing.start_process, ())
 
 
 @contextmanager
