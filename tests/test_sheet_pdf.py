@@ -182,7 +182,7 @@ def test_only_static_files_are_fetched():
     fetcher = drawing.fetcher(found)
     css = fetcher.fetch(pdf.BASE_URL + "static/css/sheet.css")
     assert b"size: A4 landscape" in css.read()
-    for url in links[1:] + [pdf.BASE_URL + "static/css/kojo.css"]:
+    for url in [*links[1:], pdf.BASE_URL + "static/css/kojo.css"]:
         with pytest.raises(ValueError, match="PDF に含められないリソースです"):
             fetcher.fetch(url)
 

@@ -234,6 +234,43 @@ def test_the_part_store_costs_the_same_queries_for_any_number_of_parts(
     assert again.content == made.content
 
 
+def test_a_longer_document_has_at_most_max_parts_of_more_departments(seed, monkeypatch):
+    """A city's sheet is cut into at most MAX_PARTS parts: each part opens a page, and its last page
+    is left part empty, so more parts would mean more pages to draw. The pages are the whole's."""
+    monkeypatch.setattr(parts, "PART_DEPARTMENTS", 2)
+    monkeypatch.setattr(parts, "MAX_PARTS", 4)
+    layout = build_layout(seed)
+    assert parts.part_size(len(layout.parts)) == 4  # 15 departments: 4, 4, 4 and 3
+    _, groups = parts.split(layout)
+    assert [len(group.parts) for group in groups] == [4, 4, 4, 3]
+    made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (4, 4)
+    assert_same_pages(made.content, pdf.render_whole(layout))
+
+
+def _jobs(*departments):
+    from types import SimpleNamespace
+
+    return [(SimpleNamespace(parts=range(count)), "pdf/ua-1", False) for count in departments]
+
+
+@pytest.mark.parametrize(
+    ("departments", "workers", "sizes"),
+    [
+        ([15] * 10, 2, [5, 5]),  # 10x: one pass of 75 departments per process
+        ([38] * 11 + [32], 2, [2] * 6),  # 30x in 12 parts: three passes each, about 76 departments each
+        ([15] * 3, 2, [2, 1]),
+        ([15] * 10, 1, [5, 5]),
+        ([120], 2, [1]),  # a part larger than a batch is a batch
+    ],
+)
+def test_batches_hold_about_the_same_departments_and_keep_both_processes_busy(departments, workers, sizes):
+    jobs = _jobs(*departments)
+    made = parts.batches(jobs, workers)
+    assert [len(batch) for batch in made] == sizes
+    assert [job for batch in made for job in batch] == jobs  # every job once, in document order
+
+
 def test_a_document_of_one_part_is_not_kept_twice(seed, django_assert_num_queries):
     # The download's own store keeps it; the part store would hold the same bytes again.
     layout = build_layout(seed)

@@ -2,7 +2,8 @@
 
 A whole-ward or city PDF costs about 100 ms a page to draw, and a change in
 one department would otherwise draw every page again. Here the departments
-are taken in groups of PART_DEPARTMENTS, in sheet order; each group opens a
+are taken in groups of PART_DEPARTMENTS (more in a document that would
+otherwise have more than MAX_PARTS parts), in sheet order; each group opens a
 page (pagination.py forces the break, so the whole sheet drawn in one piece
 has the same pages) and is drawn on its own, its pages numbered with a
 placeholder. A part is kept under a key made of everything printed on its
@@ -47,9 +48,13 @@ PART_DEPARTMENTS = 15
 # Printed in the page-number box of a part's pages: every glyph a page number needs, so that the
 # part's embedded font has them, and a text no sheet prints there otherwise.
 PLACEHOLDER = "0123456789 /"
-# Parts drawn in one WeasyPrint pass (their pages then written one part at a time): the
-# stylesheets are parsed and the fonts set up once per pass, and memory stays that of a few parts.
-BATCH_PARTS = 5
+# A city's document is cut into at most this many parts, of more departments each. Every part
+# opens a page, so its last page is left part empty: in 30 parts of the 30x sheet that was a tenth
+# of the pages (210 against 189), while a change in one department redraws one part either way.
+MAX_PARTS = 12
+# Departments drawn in one WeasyPrint pass (their pages then written one part at a time): the
+# stylesheets are parsed and the fonts set up once per pass, and memory stays that of about 35 pages.
+BATCH_DEPARTMENTS = 80
 # A document drawn in one piece is drawn as two halves on two cores from this many pages on: below
 # it the second pass and the assembly cost more than they save.
 HALVE_PAGES = 4
@@ -71,7 +76,7 @@ def split(layout: SheetLayout, size: int | None = None) -> tuple[SheetLayout, li
     Each group's rows are numbered from 0, so that a group's layout (and key)
     does not change when an earlier department gains or loses a goal.
     """
-    size = size or PART_DEPARTMENTS
+    size = size or part_size(len(layout.parts))
     if len(layout.parts) <= size:
         return layout, [layout]
     marked = tuple(replace(part, opens_part=i > 0 and i % size == 0) for i, part in enumerate(layout.parts))
@@ -98,9 +103,19 @@ def join(groups: list[SheetLayout]) -> tuple[SheetLayout, list[int]]:
     return replace(groups[0], parts=tuple(departments)), firsts
 
 
+def part_size(departments: int) -> int:
+    """Departments per part in a document of this many."""
+    return max(PART_DEPARTMENTS, -(-departments // MAX_PARTS))
+
+
 def batches(jobs: list, workers: int) -> list[list]:
-    """The jobs in document order, cut into at most BATCH_PARTS each, at least one per worker."""
-    size = max(1, min(BATCH_PARTS, -(-len(jobs) // max(workers, 1))))
+    """The jobs (part layout, variant, numbered) in document order, in batches of at most about
+    BATCH_DEPARTMENTS departments (a part at least), as many batches as a multiple of `workers`, so
+    that the processes finish together."""
+    workers = max(workers, 1)
+    most = max(1, BATCH_DEPARTMENTS // max(len(layout.parts) for layout, _, _ in jobs))
+    count = workers * -(-len(jobs) // (workers * most))
+    size = -(-len(jobs) // count)
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
