@@ -120,3 +120,52 @@ def test_a_drawing_process_that_dies_stops_the_export_with_a_message(seed, tmp_p
     with pytest.raises(CommandError, match="PDF を作る処理が途中で止まりました"):
         run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
     assert not target.exists()
+
+
+def test_the_export_goes_on_when_the_drawing_server_cannot_start(seed, tmp_path, monkeypatch):
+    """A fork server that died loading WeasyPrint, say: the sheet is drawn without it."""
+    from goals.sheet import drawing
+
+    def cannot_start():
+        raise EOFError("unexpected EOF")
+
+    monkeypatch.setattr(drawing, "start_server", cannot_start)
+    target = tmp_path / "sheet.pdf"
+    run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
+    assert len(PdfReader(target).pages) > 4
+
+
+@pytest.mark.parametrize(
+    ("arguments", "starts"),
+    [
+        (["export_sheet", "--ward", "幸区", "--year", "2025", "--format", "pdf"], True),
+        (["export_sheet", "--format=PDF", "--ward", "幸区"], True),
+        (["export_sheet", "--ward", "幸区", "--format", "xlsx"], False),
+        (["export_sheet", "--ward", "pdf", "--format", "xlsx"], False),
+        (["export_sheet", "--format"], False),
+        (["runserver", "--format", "pdf"], False),
+        ([], False),
+    ],
+)
+def test_manage_py_starts_the_drawing_server_before_django_only_for_a_pdf_export(arguments, starts):
+    import manage
+
+    assert manage._exports_pdf(arguments) is starts
+
+
+def test_the_drawing_module_runs_without_django():
+    """The fork server loads goals.sheet.drawing before Django starts: it may not need Django."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import sys, goals.sheet.drawing as d; "
+        "d.Drawing('<p>x</p>', 'about:blank', ()); "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'Django was imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
