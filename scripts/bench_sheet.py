@@ -53,15 +53,45 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+# Runs a command as a subreaper: its orphaned descendants (export_sheet's fork server, and the drawing
+# processes forked from it) are reaped here, so that their CPU time and memory count as the command's
+# (Linux). Prints the command's wall seconds (until it exits), the CPU seconds of it and all it started,
+# and the largest resident size among them (kB).
+_ADOPTING = """
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+if done.returncode:
+    sys.exit(done.stderr.decode(errors="replace"))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def measured_process(command: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds of a whole process until it exits, the CPU seconds of it and of every process it
+    started (a fork server outlives it by a moment), and the peak memory among them (MB)."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _ADOPTING, *command], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
+    wall, cpu, peak = done.stdout.split()
+    return float(wall), float(cpu), int(peak) / 1024
+
+
 def timed_process(command: list[str], env: dict, cpu: list | None = None) -> float:
-    """Wall seconds of a whole process; its CPU seconds (with its children's) go to `cpu`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True, cwd=ROOT)  # noqa: S603
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall seconds of a whole process; its CPU seconds (with all it started) go to `cpu`."""
+    wall, seconds, _ = measured_process(command, env)
     if cpu is not None:
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        cpu.append(seconds)
     return wall
 
 
@@ -236,13 +266,6 @@ def official_only(xlsx: bytes, path: Path):
     book.save(path)
 
 
-# Runs a command and prints the largest resident size among it and its children (kB, Linux).
-_PEAK = (
-    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True);"
-    " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
-
-
 def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures: dict):
     soffice = shutil.which("soffice")
     profile = f"-env:UserInstallation=file://{workdir / 'lo-profile'}"
@@ -265,15 +288,7 @@ def compare_processes(workdir: Path, env: dict, runs: int, sheets: dict, figures
             if soffice:
                 timed_process(convert, env)
             warmed = True
-        peak = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", _PEAK, *export],
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-            text=True,
-        )
-        figures[f"rss:{ward}"] = int(peak.stdout.split()[-1]) / 1024
+        figures[f"rss:{ward}"] = measured_process(export, env)[2]
         for _ in range(runs if ward != "大試験区" else 1):
             ours.append(timed_process(export, env, ours_cpu))
             if soffice:
