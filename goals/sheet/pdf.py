@@ -139,7 +139,8 @@ _WORKER_START = (drawing.start_process, ())
 def drawing_processes():
     """For a command about to draw a PDF: the two drawing processes, forked from the fork server
     that manage.py started before Django (drawing.start_server) and so with WeasyPrint loaded.
-    Nothing on a machine of one core, or where the server cannot start (the drawing is done here)."""
+    Nothing on a machine of one core, or where the server cannot start (draw_parts then forks this
+    process as elsewhere)."""
     global _started
     if _started is not None or (os.cpu_count() or 1) < 2:
         yield
