@@ -110,7 +110,7 @@ def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_bloc
 
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):
     def missed(prepared):
-        raise drawing.PlanMissed("計画と異なる位置で改ページされました。", (3,))
+        raise drawing.PlanMissed("計画と異なる位置で改ページされました。")
 
     def not_assembled(contents):
         raise AssertionError("halves that missed their plan are not assembled")

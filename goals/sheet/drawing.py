@@ -32,13 +32,6 @@ class PlanMissed(RuntimeError):
     """A page opens inside a department without its cell: the planned breaks were not where the
     renderer broke. The caller measures the breaks instead (or draws a half's document whole)."""
 
-    def __init__(self, message: str, rows: tuple[int, ...] = ()):
-        super().__init__(message, rows)
-        self.rows = rows
-
-    def __str__(self):
-        return self.args[0]
-
 
 @dataclass(frozen=True)
 class Piece:
@@ -73,10 +66,14 @@ def draw(drawing: Drawing) -> list[bytes]:
     with collector_paused():
         document = lay_out(drawing)
         pages = rows_by_page(document)
-        lacking = [rows[0] for rows in pages[1:] if rows and rows[0] not in drawing.carries]
-        if lacking:
-            raise PlanMissed("計画と異なる位置で改ページされました。", tuple(lacking))
+        if lacking_department(pages, drawing.carries):
+            raise PlanMissed("計画と異なる位置で改ページされました。")
         return cut(document, pages, drawing.pieces, drawing.variant)
+
+
+def lacking_department(pages: list[list[int]], carries) -> list[int]:
+    """Rows that open a page (after the first) without the department cell beside them."""
+    return [rows[0] for rows in pages[1:] if rows and rows[0] not in carries]
 
 
 def start_process() -> None:

@@ -291,8 +291,12 @@ def render_document(layout: SheetLayout, numbered: bool = True):
 
 def pages_lacking_department(layout: SheetLayout, document) -> list[int]:
     """Rows that open a page (after the first) without the department cell beside them."""
-    carries = {row.index for row in layout.rows if row.department_rowspan}
-    return [rows[0] for rows in drawing.rows_by_page(document)[1:] if rows and rows[0] not in carries]
+    return drawing.lacking_department(drawing.rows_by_page(document), _carries(layout))
+
+
+def _carries(layout: SheetLayout) -> frozenset[int]:
+    """The rows that print the department cell."""
+    return frozenset(row.index for row in layout.rows if row.department_rowspan)
 
 
 def rows_per_page(document) -> list[list[int]]:
@@ -340,7 +344,7 @@ def _drawing(layout: SheetLayout, variant: str, numbered: bool = True, pieces=No
         html,
         BASE_URL,
         resources(html),
-        carries=frozenset(row.index for row in layout.rows if row.department_rowspan),
+        carries=_carries(layout),
         pieces=tuple(pieces or [drawing.Piece(None, _metadata(layout))]),
         variant=variant,
         placeholder=None if numbered else parts.PLACEHOLDER,
