@@ -55,21 +55,24 @@ def cpu_seconds() -> float:
 
 # Runs a command as a subreaper: its orphaned descendants (export_sheet's fork server, and the drawing
 # processes forked from it) are reaped here, so that their CPU time and memory count as the command's
-# (Linux). Prints the command's wall seconds (until it exits), the CPU seconds of it and all it started,
-# and the largest resident size among them (kB).
+# (Linux). Prints the command's wall seconds (until it exits, as a shell waits for it: its errors go to
+# a file, not a pipe that the fork server would hold open for a moment longer), the CPU seconds of it
+# and all it started, and the largest resident size among them (kB).
 _ADOPTING = """
-import ctypes, os, resource, subprocess, sys, time
+import ctypes, os, resource, subprocess, sys, tempfile, time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - start
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        break
-if done.returncode:
-    sys.exit(done.stderr.decode(errors="replace"))
+with tempfile.TemporaryFile() as errors:
+    start = time.perf_counter()
+    done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=errors)
+    wall = time.perf_counter() - start
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    if done.returncode:
+        errors.seek(0)
+        sys.exit(errors.read().decode(errors="replace"))
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 """

@@ -135,6 +135,23 @@ def test_the_export_goes_on_when_the_drawing_server_cannot_start(seed, tmp_path,
     assert len(PdfReader(target).pages) > 4
 
 
+def test_the_export_goes_on_when_the_drawing_server_dies_loading_weasyprint(seed, tmp_path, monkeypatch):
+    """The server started, but died before it could fork a drawing process: the command forks its own."""
+    from goals.sheet import pdf
+
+    new_pool = pdf._new_pool
+
+    def server_died(method, workers):
+        if method == "forkserver":
+            raise EOFError("unexpected EOF")
+        return new_pool(method, workers)
+
+    monkeypatch.setattr(pdf, "_new_pool", server_died)
+    target = tmp_path / "sheet.pdf"
+    run("--ward", "幸区", "--year", "2025", "--format", "pdf", "--output", str(target))
+    assert len(PdfReader(target).pages) > 4
+
+
 @pytest.mark.parametrize(
     ("arguments", "starts"),
     [

@@ -4,6 +4,7 @@ count, page numbers, tags, PDF/A's catalog), and a change in one department draw
 import io
 import multiprocessing
 import re
+import threading
 import time
 
 import pikepdf
@@ -94,18 +95,43 @@ def test_drawing_processes_started_ahead_draw_the_document_and_end_with_the_bloc
     layout = build_layout(seed)
     whole = pdf.render_whole(layout)
     with pdf.drawing_processes():
-        started = multiprocessing.active_children()
 
         def not_here(*args, **kwargs):
             raise AssertionError("drawn by this process instead of the processes started ahead")
 
-        # The processes were forked before this: they draw with the real function, this process may not.
+        # The processes were asked for before this: they draw with the real function, this process may not.
         monkeypatch.setattr(pdf, "render_part", not_here)
         content = pdf.render_pdf(layout)
-        assert multiprocessing.active_children() == started
-    assert len(started) == pdf.MAX_WORKERS
+        # Processes forked for one drawing would have ended with it; these wait for the next.
+        started = multiprocessing.active_children()
+        assert len(started) == pdf.MAX_WORKERS
     assert multiprocessing.active_children() == []
     assert_same_pages(content, whole)
+
+
+def test_the_sheet_is_prepared_while_the_drawing_processes_start(seed, monkeypatch):
+    """The fork server answers once it has loaded WeasyPrint: the command reads the sheet and renders
+    its first half meanwhile, instead of waiting for the processes first."""
+    events, ready = [], threading.Event()
+    new_pool, half_drawing = pdf._new_pool, pdf._half_drawing
+
+    def slow_to_start(method, workers):
+        ready.wait(timeout=10)  # as a server still loading would
+        events.append("processes ready")
+        return new_pool(method, workers)
+
+    def half(*args):
+        events.append("half prepared")
+        ready.set()
+        return half_drawing(*args)
+
+    monkeypatch.setattr(pdf, "_new_pool", slow_to_start)
+    monkeypatch.setattr(pdf, "_half_drawing", half)
+    layout = build_layout(seed)
+    with pdf.drawing_processes():
+        content = pdf.render_pdf(layout)
+    assert events == ["half prepared", "processes ready", "half prepared"]
+    assert_same_pages(content, pdf.render_whole(layout))
 
 
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):

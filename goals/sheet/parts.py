@@ -230,6 +230,11 @@ class AssemblyFailed(RuntimeError):
     pass
 
 
+def load_assembler() -> None:
+    """Load qpdf (pikepdf, about 20 ms) ahead of `assemble`, at a moment the process would wait anyway."""
+    import pikepdf  # noqa: F401
+
+
 def assemble(parts: list[bytes]) -> bytes:
     """One tagged PDF of the parts' pages in order, numbered "n / total".
 

@@ -27,10 +27,12 @@ server that loaded WeasyPrint once: `manage.py export_sheet` starts it
 before Django, so that it loads while the command reads the sheet.
 """
 
+import itertools
 import multiprocessing
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import urljoin
 
@@ -117,11 +119,8 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     if len(jobs) == 1:
         return [_draw_in_halves(*jobs[0])]
     workers = min(len(jobs), MAX_WORKERS)
-    with _pool(workers) as pool:
-        batches = parts.batches(jobs, workers)
-        # Each batch is sent as soon as it is prepared: the processes draw while the next is.
-        pending = [pool.apply_async(drawing.draw_in_process, (_batch_drawing(batch),)) for batch in batches]
-        drawn = [_collected(result) for result in pending]
+    batches = parts.batches(jobs, workers)
+    drawn = _drawn_in_processes(map(_batch_drawing, batches), workers)
     # A batch whose planned breaks missed is drawn here, its breaks measured.
     return [
         content
@@ -130,32 +129,50 @@ def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
     ]
 
 
-_started = None  # the processes drawing_processes started, while its block runs
+_started = None  # the drawing processes drawing_processes asked for (a Future), while its block runs
 # What each drawing process runs first.
 _WORKER_START = (drawing.start_process, ())
 
 
 @contextmanager
 def drawing_processes():
-    """For a command about to draw a PDF: the two drawing processes, forked from the fork server
-    that manage.py started before Django (drawing.start_server) and so with WeasyPrint loaded.
-    Nothing on a machine of one core, or where the server cannot start (draw_parts then forks this
-    process as elsewhere)."""
+    """For a command about to draw a PDF: two drawing processes, forked from the fork server that
+    manage.py started before Django (drawing.start_server) and so with WeasyPrint loaded.
+
+    They are asked for at once but waited for only when the first drawing is
+    prepared: the server answers once WeasyPrint is loaded, and meanwhile this
+    process reads the sheet and renders its template. Nothing on a machine of
+    one core; where the server cannot start, draw_parts forks this process as
+    elsewhere.
+    """
     global _started
     if _started is not None or (os.cpu_count() or 1) < 2:
         yield
         return
     try:
         drawing.start_server()
-        _started = _new_pool("forkserver", MAX_WORKERS)
-    except (OSError, EOFError):  # the server died loading WeasyPrint: the same error shows here
+    except (OSError, EOFError):
         yield
         return
+    asking = ThreadPoolExecutor(1, thread_name_prefix="drawing-processes")
+    _started = asking.submit(_new_pool, "forkserver", MAX_WORKERS)
+    asking.shutdown(wait=False)  # its one thread ends with the asking
     try:
         yield
     finally:
-        started, _started = _started, None
-        started.terminate()
+        started, _started = _ready(_started), None
+        if started is not None:
+            started.terminate()
+
+
+def _ready(asked):
+    """The processes drawing_processes asked for; None where the server died loading WeasyPrint."""
+    if asked is None:
+        return None
+    try:
+        return asked.result()
+    except (OSError, EOFError):
+        return None
 
 
 def _new_pool(method: str, workers: int):
@@ -171,11 +188,34 @@ def _may_fork() -> bool:
 
 @contextmanager
 def _pool(workers: int):
-    if _started is not None:
-        yield _started
+    started = _ready(_started)
+    if started is not None:
+        yield started
         return
     with _new_pool("fork", workers) as pool:
         yield pool
+
+
+def _drawn_in_processes(drawings, workers: int) -> list[list[bytes] | None]:
+    """Each drawing's pieces (None where its plan missed), drawn in the drawing processes.
+
+    Each is sent as soon as it is prepared, so the processes draw while the
+    next one is. The first is prepared before waiting for the processes:
+    while they start, or while the fork server still loads WeasyPrint, this
+    process renders the template.
+    """
+    drawings = iter(drawings)
+    first = next(drawings)
+    if _started is not None and not _started.done():
+        # Still waiting for the fork server: load what assembles the pieces now rather than
+        # after the drawing, on the way to the file.
+        parts.load_assembler()
+    with _pool(workers) as pool:
+        pending = [
+            pool.apply_async(drawing.draw_in_process, (prepared,))
+            for prepared in itertools.chain([first], drawings)
+        ]
+        return [_collected(result) for result in pending]
 
 
 class DrawingStopped(RuntimeError):
@@ -199,11 +239,7 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
         return render_part(layout, variant, numbered)
 
     def draw_halves(halves, variant):
-        with _pool(2) as pool:
-            pending = [
-                pool.apply_async(drawing.draw_in_process, (_half_drawing(h, variant),)) for h in halves
-            ]
-            drawn = [_collected(result) for result in pending]
+        drawn = _drawn_in_processes((_half_drawing(half, variant) for half in halves), 2)
         if None in drawn:
             raise parts.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
         return [contents[0] for contents in drawn]
