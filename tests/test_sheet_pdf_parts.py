@@ -67,6 +67,18 @@ def test_the_seed_in_parts_has_the_pages_of_the_whole(seed, four_per_part):
         assert parts.PLACEHOLDER.replace(" ", "") not in text
 
 
+def test_a_goal_that_reads_like_the_page_number_placeholder_keeps_its_text(seed, four_per_part):
+    """The page numbers replace the placeholder in the page's margin box, not a goal written the same."""
+    goal = Goal.objects.filter(sheet=seed).order_by("department__order", "order")[5]
+    goal.text = parts.PLACEHOLDER
+    goal.save()
+    layout = build_layout(seed)
+    made = pdf.render_parts(layout)
+    assert made.parts == 4
+    assert_same_pages(made.content, pdf.render_whole(layout))
+    assert sum(parts.PLACEHOLDER.replace(" ", "") in text for text in pypdf_pages(made.content)) == 1
+
+
 def test_a_sheet_of_one_part_is_drawn_in_two_halves_with_the_pages_of_the_whole(seed, monkeypatch):
     assembled = []
     assemble = parts.assemble

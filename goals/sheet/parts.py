@@ -319,7 +319,9 @@ def _number_page(page, number: int, total: int, fonts_seen: dict, pdf) -> None:
     contents = page.obj.Contents
     data = contents.read_bytes()
     fonts = page.obj.Resources.Font
-    for match in _TEXT_RUN.finditer(data):
+    # WeasyPrint paints a page's margin boxes after its content: the last run printing the placeholder
+    # is the page number, even where a goal's text reads the same.
+    for match in reversed(list(_TEXT_RUN.finditer(data))):
         name = "/" + match["font"].decode()
         if name not in fonts:
             continue
