@@ -181,8 +181,7 @@ def _new_pool(method: str, workers: int):
 
 
 def _may_fork() -> bool:
-    # A pool's own threads (drawing_processes) come after this check; forking a threaded process
-    # (an app server) could copy a lock another thread holds.
+    # Forking a threaded process (an app server) could copy a lock another thread holds.
     return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
 
 
@@ -241,7 +240,7 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
     def draw_halves(halves, variant):
         drawn = _drawn_in_processes((_half_drawing(half, variant) for half in halves), 2)
         if None in drawn:
-            raise parts.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
+            raise drawing.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
         return [contents[0] for contents in drawn]
 
     return parts.draw_in_halves(
@@ -251,7 +250,7 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
 
 def render_half(layout: SheetLayout, variant: str) -> bytes:
     """One of parts.halves, laid out exactly as planned, its page numbers the placeholder;
-    parts.PlanMissed where the renderer broke its pages elsewhere."""
+    drawing.PlanMissed where the renderer broke its pages elsewhere."""
     return drawing.draw(_half_drawing(layout, variant))[0]
 
 
