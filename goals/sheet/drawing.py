@@ -113,13 +113,11 @@ def _page_of_row(pages: list[list[int]], row: int) -> int:
 
 def lay_out(drawing: Drawing):
     """The pages of exactly this HTML, breaks as it says."""
-    from goals.sheet.weasy import HTML, FatalURLFetchingError
+    from goals.sheet.weasy import FatalURLFetchingError, html_document
 
     stylesheets = [_placeholder_numbers(drawing.placeholder)] if drawing.placeholder else []
     try:
-        document = HTML(
-            string=drawing.html, base_url=drawing.base_url, url_fetcher=fetcher(drawing.resources)
-        )
+        document = html_document(drawing.html, drawing.base_url, fetcher(drawing.resources))
         return document.render(stylesheets=stylesheets)
     except FatalURLFetchingError as error:
         # WeasyPrint's fatal error is a BaseException, which would slip past
