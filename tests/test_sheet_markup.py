@@ -83,6 +83,15 @@ def test_markup_xml_cannot_read_is_drawn_by_weasyprints_own_parser():
     assert "改行しない" in text and "隠す" not in text
 
 
+def test_a_noncharacter_in_a_goal_is_dropped_and_the_text_stays_readable(seed):
+    department = typed_department(seed, ["非文字\ufffe入り", "次も\uffff読める"])
+    prepared = pdf._drawing(build_layout(seed, department), "pdf/ua-1")
+    assert "\ufffe" not in prepared.html and weasy._well_formed(prepared.html) is not None
+    content = drawing.draw(prepared)[0]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "非文字入り" in text.replace("\n", "") and "次も読める" in text.replace("\n", "")
+
+
 @pytest.mark.parametrize(
     "html",
     [

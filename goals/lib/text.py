@@ -12,8 +12,14 @@ import re
 # cannot nest, but each is a strong right-to-left (or left-to-right) letter that reorders the
 # numbers and punctuation around it; the sheet's Japanese text never needs one, so nothing is
 # lost by dropping them and no printed figure can be disguised.
+#
+# And the noncharacters (U+FFFE, U+FFFF and the like, never text): a font has no glyph for them,
+# and one U+FFFE in a goal left the PDF's whole text layer unreadable to text extraction.
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+)
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI_CONTROLS + NONCHARACTERS + "]")
 
 # What XML 1.0 cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls but
 # tab and line breaks) plus lone surrogates and U+FFFE/U+FFFF.
