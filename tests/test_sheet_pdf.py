@@ -1,6 +1,7 @@
 """The PDF: every official text in it, A4 landscape, a Japanese font embedded, header and department
 on every page, page numbers and the output date, and rows kept whole."""
 
+import dataclasses
 import io
 import re
 
@@ -243,3 +244,17 @@ def test_production_pdf_before_collectstatic_says_what_to_do(seed, settings, tmp
     settings.STORAGES = MANIFEST_STORAGE
     with pytest.raises(pdf.MissingResource, match="collectstatic を実行してください"):
         pdf.render_pdf(build_layout(seed))
+
+
+def test_the_bottom_boxes_own_widths_change_nothing_printed(seed):
+    """The page-number and date boxes are given widths so that WeasyPrint need not measure their
+    content on every page: the pages must be what the measured widths gave, byte for byte."""
+    layout = pagination.plan_pages(build_layout(seed)).apply(build_layout(seed))
+    for numbered in (True, False):
+        prepared = pdf._drawing(layout, "pdf/ua-1", numbered)
+        measured = tuple(
+            (url, re.sub(rb"\n    width: \d+mm;", b"", body) if url.endswith(".css") else body, kind)
+            for url, body, kind in prepared.resources
+        )
+        assert measured != prepared.resources
+        assert drawing.draw(prepared) == drawing.draw(dataclasses.replace(prepared, resources=measured))
