@@ -146,6 +146,32 @@ def test_the_sheet_is_prepared_while_the_drawing_processes_start(seed, monkeypat
     assert_same_pages(content, pdf.render_whole(layout))
 
 
+def test_each_part_is_put_in_place_while_the_next_are_drawn(seed, four_per_part, monkeypatch):
+    """The last part is drawn only once the first is in the document: the assembly goes on while
+    the processes draw, instead of starting after the last part."""
+    monkeypatch.setattr(parts, "BATCH_DEPARTMENTS", 1)  # a batch per part: four, two at a time
+    layout = build_layout(seed)
+    last = layout.parts[-1].name
+    added = multiprocessing.get_context("fork").Event()
+    draw, add = drawing.draw, parts.Assembler.add
+
+    def held_back(prepared):
+        # In a drawing process (forked after this patch).
+        if last in prepared.html and not added.wait(timeout=10):
+            raise AssertionError("the first part was not put in place while the last was drawn")
+        return draw(prepared)
+
+    def adding(self, part):
+        add(self, part)
+        added.set()
+
+    monkeypatch.setattr(drawing, "draw", held_back)
+    monkeypatch.setattr(parts.Assembler, "add", adding)
+    made = pdf.render_parts(layout)
+    assert (made.parts, made.drawn) == (4, 4)
+    assert_same_pages(made.content, pdf.render_whole(layout))
+
+
 def test_a_half_broken_elsewhere_than_planned_gives_the_document_drawn_whole(seed, monkeypatch):
     def missed(prepared):
         raise drawing.PlanMissed("計画と異なる位置で改ページされました。")
@@ -241,10 +267,11 @@ def test_the_helper_processes_draw_and_assemble_the_parts(db, seed, settings):
 
 
 def test_parts_that_cannot_be_assembled_give_the_sheet_in_one_piece(db, seed, monkeypatch):
-    def refuse(contents):
+    def refuse(nums, pages):
+        # As for a part with a link: a structure parent past its pages.
         raise parts.AssemblyFailed("リンクや注釈のある部分は組み立てられません。")
 
-    monkeypatch.setattr(parts, "assemble", refuse)
+    monkeypatch.setattr(parts, "_check_pages_only", refuse)
     layout = build_layout(build_synthetic_sheet(scale=2))
     made = pdf.render_parts(layout)
     assert (made.parts, made.drawn) == (2, 3)

@@ -157,29 +157,44 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
     """The PDF of `layout`, its parts from the store or drawn by `draw`.
 
     `draw(jobs)` takes a list of (part layout, variant, numbered) and returns
-    their PDFs in order; `numbered` is False for parts of a larger document
-    (their page numbers are the placeholder).
+    their PDFs in order, as a list or as they are drawn (an iterator);
+    `numbered` is False for parts of a larger document (their page numbers
+    are the placeholder). Each part is put in place here as it comes, while
+    the drawing processes draw the next ones, unless `assemble_parts(parts)`
+    assembles them all at once elsewhere.
     """
     marked, groups = split(layout)
     whole = len(groups) == 1
     if whole:
         # A document of one part is the document: the download's own store keeps it, once.
-        return Assembly(draw([(groups[0], variant, True)])[0], 1, 1)
+        return Assembly(next(iter(draw([(groups[0], variant, True)]))), 1, 1)
     keys = [part_key(group, variant, whole) for group in groups]
     store = part_store()
     found = store.get_many(keys)
     missing = [i for i, key in enumerate(keys) if key not in found]
-    if missing:
-        drawn = draw([(groups[i], variant, whole) for i in missing])
-        new = {keys[i]: content for i, content in zip(missing, drawn, strict=True)}
+    drawn = iter(draw([(groups[i], variant, whole) for i in missing]) if missing else ())
+    assembler, failed, contents, new = Assembler(), False, [], {}
+    for key in keys:
+        if key in found:
+            content = found[key]
+        else:
+            content = new[key] = next(drawn)
+        if assemble_parts is not None:
+            contents.append(content)
+        elif not failed:
+            try:
+                assembler.add(content)
+            except AssemblyFailed:
+                failed = True  # the rest are still drawn, and kept
+    if new:
         store.set_many(new)
-        found.update(new)
-    contents = [found[key] for key in keys]
     try:
-        content = (assemble_parts or assemble)(contents)
+        if failed:
+            raise AssemblyFailed
+        content = assembler.finish() if assemble_parts is None else assemble_parts(contents)
     except AssemblyFailed:
         # Something the assembly does not renumber (a link, a form field): the sheet in one piece.
-        return Assembly(draw([(marked, variant, True)])[0], len(groups), len(missing) + 1)
+        return Assembly(next(iter(draw([(marked, variant, True)]))), len(groups), len(missing) + 1)
     return Assembly(content, len(groups), len(missing))
 
 
@@ -236,23 +251,38 @@ def load_assembler() -> None:
 
 
 def assemble(parts: list[bytes]) -> bytes:
-    """One tagged PDF of the parts' pages in order, numbered "n / total".
+    """One tagged PDF of the parts' pages in order, numbered "n / total" (see Assembler)."""
+    assembler = Assembler()
+    for part in parts:
+        assembler.add(part)
+    return assembler.finish()
+
+
+class Assembler:
+    """One tagged PDF put together part by part, in order, as the parts come; numbered and written
+    by `finish`.
 
     qpdf (pikepdf) copies each later part's pages and, through the same
     copier, its structure elements, so that they point at the copied pages;
     the first part's catalog (language, outline, metadata, output intent)
     is the document's.
     """
-    import pikepdf
 
-    out = pikepdf.open(io.BytesIO(parts[0]))
-    tree = out.Root.StructTreeRoot
-    document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
-    nums = tree.ParentTree.Nums
-    fonts_seen = {}
-    offset = len(out.pages)
-    _check_pages_only(nums, offset)
-    for part in parts[1:]:
+    def __init__(self):
+        self._out = None
+
+    def add(self, part: bytes) -> None:
+        import pikepdf
+
+        if self._out is None:
+            self._out = out = pikepdf.open(io.BytesIO(part))
+            self._tree = out.Root.StructTreeRoot
+            self._document = self._tree.K[0] if isinstance(self._tree.K, pikepdf.Array) else self._tree.K
+            self._nums = self._tree.ParentTree.Nums
+            self._offset = len(out.pages)
+            _check_pages_only(self._nums, self._offset)
+            return
+        out, document, nums, offset = self._out, self._document, self._nums, self._offset
         source = pikepdf.open(io.BytesIO(part))
         count = len(source.pages)
         out.pages.extend(source.pages)
@@ -276,15 +306,20 @@ def assemble(parts: list[bytes]) -> bytes:
         # part go, so that memory holds one part at a time beside the document.
         _own_streams([out.pages[offset + i].obj for i in range(count)], set())
         source.close()
-        offset += count
-    total = len(out.pages)
-    tree.ParentTreeNextKey = total
-    for number, page in enumerate(out.pages, 1):
-        _number_page(page, number, total, fonts_seen, out)
-    output = io.BytesIO()
-    # The file's /ID from its content, not the clock: the same parts give the same bytes.
-    out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
-    return output.getvalue()
+        self._offset = offset + count
+
+    def finish(self) -> bytes:
+        import pikepdf
+
+        out, fonts_seen = self._out, {}
+        total = len(out.pages)
+        self._tree.ParentTreeNextKey = total
+        for number, page in enumerate(out.pages, 1):
+            _number_page(page, number, total, fonts_seen, out)
+        output = io.BytesIO()
+        # The file's /ID from its content, not the clock: the same parts give the same bytes.
+        out.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
+        return output.getvalue()
 
 
 def _own_streams(objects, seen: set) -> None:

@@ -111,22 +111,23 @@ def checked_variant(variant: str | None) -> str:
     return variant
 
 
-def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]) -> list[bytes]:
-    """The parts' PDFs; in two drawing processes at once where drawing_processes started them, or
-    where this process may start them (one thread: a command, a helper process)."""
+def draw_parts(jobs: list[tuple[SheetLayout, str, bool]]):
+    """The parts' PDFs in order; in two drawing processes at once where drawing_processes started
+    them, or where this process may start them (one thread: a command, a helper process), each
+    batch's as soon as it is drawn, so that the caller puts them together meanwhile."""
     if _started is None and not _may_fork():
         return [content for batch in parts.batches(jobs, 1) for content in render_batch(batch)]
     if len(jobs) == 1:
         return [_draw_in_halves(*jobs[0])]
     workers = min(len(jobs), MAX_WORKERS)
     batches = parts.batches(jobs, workers)
-    drawn = _drawn_in_processes(map(_batch_drawing, batches), workers)
-    # A batch whose planned breaks missed is drawn here, its breaks measured.
-    return [
-        content
-        for batch, contents in zip(batches, drawn, strict=True)
-        for content in (render_batch(batch) if contents is None else contents)
-    ]
+    return _batches_as_drawn(batches, _drawn_in_processes(map(_batch_drawing, batches), workers))
+
+
+def _batches_as_drawn(batches, drawn):
+    for batch, contents in zip(batches, drawn, strict=True):
+        # A batch whose planned breaks missed is drawn here, its breaks measured.
+        yield from render_batch(batch) if contents is None else contents
 
 
 _started = None  # the drawing processes drawing_processes asked for (a Future), while its block runs
@@ -195,13 +196,15 @@ def _pool(workers: int):
         yield pool
 
 
-def _drawn_in_processes(drawings, workers: int) -> list[list[bytes] | None]:
-    """Each drawing's pieces (None where its plan missed), drawn in the drawing processes.
+def _drawn_in_processes(drawings, workers: int):
+    """Each drawing's pieces (None where its plan missed), drawn in the drawing processes: an
+    iterator that gives them in order, each as soon as it is drawn.
 
-    Each is sent as soon as it is prepared, so the processes draw while the
-    next one is. The first is prepared before waiting for the processes:
-    while they start, or while the fork server still loads WeasyPrint, this
-    process renders the template.
+    All are sent now, each as soon as it is prepared, so the processes draw
+    while the next one is. The first is prepared before waiting for the
+    processes: while they start, or while the fork server still loads
+    WeasyPrint, this process renders the template. A pool forked for the
+    drawing ends when the iterator is done (or dropped).
     """
     drawings = iter(drawings)
     first = next(drawings)
@@ -209,12 +212,20 @@ def _drawn_in_processes(drawings, workers: int) -> list[list[bytes] | None]:
         # Still waiting for the fork server: load what assembles the pieces now rather than
         # after the drawing, on the way to the file.
         parts.load_assembler()
-    with _pool(workers) as pool:
-        pending = [
-            pool.apply_async(drawing.draw_in_process, (prepared,))
-            for prepared in itertools.chain([first], drawings)
-        ]
-        return [_collected(result) for result in pending]
+
+    def results():
+        with _pool(workers) as pool:
+            pending = [
+                pool.apply_async(drawing.draw_in_process, (prepared,))
+                for prepared in itertools.chain([first], drawings)
+            ]
+            yield None  # everything is sent: the caller goes on while it is drawn
+            for result in pending:
+                yield _collected(result)
+
+    given = results()
+    next(given)
+    return given
 
 
 class DrawingStopped(RuntimeError):
@@ -238,7 +249,7 @@ def _draw_in_halves(layout: SheetLayout, variant: str, numbered: bool) -> bytes:
         return render_part(layout, variant, numbered)
 
     def draw_halves(halves, variant):
-        drawn = _drawn_in_processes((_half_drawing(half, variant) for half in halves), 2)
+        drawn = list(_drawn_in_processes((_half_drawing(half, variant) for half in halves), 2))
         if None in drawn:
             raise drawing.PlanMissed(f"{layout.ward}: 計画と異なる位置で改ページされました。")
         return [contents[0] for contents in drawn]
