@@ -10,10 +10,11 @@ placeholder. A part is kept under a key made of everything printed on its
 pages (its rows, the table header with the statement, the output date, the
 title and policies for the first part, the variant, the template and the
 stylesheet): a part whose key is known is not drawn again. The parts are
-then put together with qpdf (pikepdf): pages, the structure tree (every part's
+put together with qpdf (pikepdf), each as it comes while the drawing
+processes draw the next (Assembler): pages, the structure tree (every part's
 elements under one Document element, the parent tree renumbered), the first
-part's outline and metadata, and the page numbers ("3 / 60") written in
-place of the placeholder in the font the part embedded for it.
+part's outline and metadata, and at the end the page numbers ("3 / 60")
+written in place of the placeholder in the font the part embedded for it.
 
 Groups are cut by position, not by height, so that a change inside one
 department changes only its own part; adding or removing a department
