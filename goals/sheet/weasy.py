@@ -11,8 +11,8 @@ answers from it. Should a library live outside that cache (a custom
 LD_LIBRARY_PATH), the import is retried with the standard lookup.
 
 `html_document` hands WeasyPrint our own templates' markup parsed by expat
-rather than by its pure-Python HTML5 parser (tinyhtml5): a twelfth of the
-time of a long sheet's PDF, for the same element tree.
+rather than by its pure-Python HTML5 parser (tinyhtml5, 73 ms of a 32-page
+batch's 1.1 to 1.7 s), for the same element tree.
 """
 
 import ctypes.util
