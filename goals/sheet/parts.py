@@ -174,29 +174,41 @@ def render(layout: SheetLayout, variant: str, draw, assemble_parts=None) -> Asse
     found = store.get_many(keys)
     missing = [i for i, key in enumerate(keys) if key not in found]
     drawn = iter(draw([(groups[i], variant, whole) for i in missing]) if missing else ())
-    assembler, failed, contents, new = Assembler(), False, [], {}
+    assembler = Assembler() if assemble_parts is None else _AssembledElsewhere(assemble_parts)
+    failed, new = False, {}
     for key in keys:
         if key in found:
             content = found[key]
         else:
             content = new[key] = next(drawn)
-        if assemble_parts is not None:
-            contents.append(content)
-        elif not failed:
+        if not failed:
             try:
                 assembler.add(content)
             except AssemblyFailed:
                 failed = True  # the rest are still drawn, and kept
     if new:
         store.set_many(new)
-    try:
-        if failed:
-            raise AssemblyFailed
-        content = assembler.finish() if assemble_parts is None else assemble_parts(contents)
-    except AssemblyFailed:
-        # Something the assembly does not renumber (a link, a form field): the sheet in one piece.
-        return Assembly(next(iter(draw([(marked, variant, True)]))), len(groups), len(missing) + 1)
-    return Assembly(content, len(groups), len(missing))
+    if not failed:
+        try:
+            return Assembly(assembler.finish(), len(groups), len(missing))
+        except AssemblyFailed:
+            pass
+    # Something the assembly does not renumber (a link, a form field): the sheet in one piece.
+    return Assembly(next(iter(draw([(marked, variant, True)]))), len(groups), len(missing) + 1)
+
+
+class _AssembledElsewhere:
+    """The parts collected as they come and handed to `assemble_parts` at the end (the web's helper
+    processes assemble in a helper)."""
+
+    def __init__(self, assemble_parts):
+        self._assemble, self._parts = assemble_parts, []
+
+    def add(self, part: bytes) -> None:
+        self._parts.append(part)
+
+    def finish(self) -> bytes:
+        return self._assemble(self._parts)
 
 
 def part_key(group: SheetLayout, variant: str, numbered: bool) -> str:

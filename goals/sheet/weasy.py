@@ -107,13 +107,10 @@ def _well_formed(html: str):
         tree = xml_tree(_VOID.sub(r"<\1\2/>", text), forbid_dtd=True)
     except (ParseError, DefusedXmlException):
         return None
-    if tree.tag != "html" or any(True for _ in tree.iter("base")) or _namespaced(tree):
-        return None
-    return tree
+    return tree if tree.tag == "html" and not any(map(_not_as_html5, tree.iter())) else None
 
 
-def _namespaced(tree) -> bool:
-    # xmlns or xml:lang would come out of expat as {uri}names, which HTML5 does not make.
-    return any(
-        element.tag[0] == "{" or any(name[0] == "{" for name in element.attrib) for element in tree.iter()
-    )
+def _not_as_html5(element) -> bool:
+    # A <base> moves where links resolve; xmlns or xml:lang would come out of expat as {uri}names,
+    # which HTML5 does not make.
+    return element.tag == "base" or element.tag[0] == "{" or any(name[0] == "{" for name in element.attrib)
