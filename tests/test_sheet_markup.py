@@ -2,6 +2,7 @@
 WeasyPrint's own HTML5 parser builds, and by that parser where it is not."""
 
 import io
+from pathlib import Path
 
 import pytest
 import tinyhtml5
@@ -9,9 +10,10 @@ from pypdf import PdfReader
 
 from departments.models import Department
 from goals.lib.text import plain
-from goals.models import DepartmentReport, Goal
-from goals.sheet import drawing, pdf, weasy
+from goals.models import DepartmentReport, Goal, Sheet
+from goals.sheet import drawing, parts, pdf, weasy
 from goals.sheet.layout import build_layout
+from goals.sheet.pagination import plan_pages
 
 # Text a person could type or paste, all of it characters XML allows.
 TYPED = [
@@ -119,3 +121,84 @@ def test_the_document_is_weasyprints_own_with_the_tree_replaced():
     assert vars(ours).keys() == vars(theirs).keys()
     assert ours.etree_element.find("body/p").text == "本文"
     assert ours.base_url == theirs.base_url and ours.url_fetcher is fetcher
+
+
+def sheet_drawings(sheet, variant):
+    """A drawing of every kind the sheet makes, with every element and attribute its templates
+    write: whole and numbered, a part after the first (placeholder numbers, no title or policies),
+    typed text, a goal continued over pages (（続き） marks), draft and final."""
+    department = typed_department(sheet, [*TYPED, "長い目標です。" * 280])
+    prepared = []
+    for phase in (sheet.phase, Sheet.Phase.CLOSED):
+        Sheet.objects.filter(pk=sheet.pk).update(phase=phase)
+        sheet.refresh_from_db()
+        layout = build_layout(sheet)
+        _, groups = parts.split(layout, 5)
+        for part, numbered in ((layout, True), (groups[1], False), (build_layout(sheet, department), False)):
+            prepared.append(pdf._drawing(plan_pages(part).apply(part), variant, numbered))
+    return prepared
+
+
+@pytest.mark.parametrize("variant", ["pdf/ua-1", "pdf/a-3a"])
+def test_the_sheets_own_user_agent_rules_give_the_same_pdf(seed, monkeypatch, variant):
+    prepared = sheet_drawings(seed, variant)
+    for each in prepared:
+        document = weasy.html_document(each.html, each.base_url, drawing.fetcher(each.resources))
+        assert isinstance(document, weasy._SheetDocument)
+    drawn = [drawn_anyhow(each) for each in prepared]
+    markup = "".join(each.html for each in prepared)
+    assert all(
+        mark in markup
+        for mark in ("continued-mark", "（続き）", "sheet-statement draft", "sheet-statement final")
+    )
+    monkeypatch.setattr(weasy, "_sheet_markup", lambda tree: False)
+    for each, pieces in zip(prepared, drawn, strict=True):
+        document = weasy.html_document(each.html, each.base_url, drawing.fetcher(each.resources))
+        assert type(document) is weasy.HTML
+        assert drawn_anyhow(each) == pieces
+
+
+def drawn_anyhow(prepared):
+    """The pieces as laid out, wherever the pages broke (the plan's check is not what is tested)."""
+    document = drawing.lay_out(prepared)
+    return drawing.cut(document, drawing.rows_by_page(document), prepared.pieces, prepared.variant)
+
+
+def test_a_user_agent_rule_left_out_would_show(seed, monkeypatch):
+    prepared = drawings(seed, typed_department(seed, TYPED))[0]
+    drawn = drawing.draw(prepared)
+    rules = Path(weasy.__file__).with_name("user_agent.css").read_text()
+    assert "strong, th { font-weight: bold }" in rules
+    monkeypatch.setattr(weasy, "SHEET_USER_AGENT", weasy.CSS(string=rules.replace("strong, th {", "th {")))
+    assert drawing.draw(prepared) != drawn
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<p hidden="">隠す</p>',
+        '<div hidden="">隠す</div>',
+        '<p dir="rtl" hidden="">隠す</p>',
+        '<p style="">隠す</p>',
+    ],
+)
+def test_markup_the_sheet_does_not_write_gets_all_of_weasyprints_rules(markup):
+    html = f'<!doctype html><html lang="ja"><body><p>本文</p>{markup}</body></html>'
+    document = weasy.html_document(html, pdf.BASE_URL, drawing.fetcher(()))
+    assert weasy._well_formed(html) is not None and not isinstance(document, weasy._SheetDocument)
+    content = drawing.write(document.render(), (), "pdf/ua-1")
+    text = "".join(page_texts(content))
+    assert "本文" in text and ("隠す" not in text) == ("hidden" in markup)
+
+
+def test_without_the_check_such_markup_would_print_wrongly(monkeypatch):
+    monkeypatch.setattr(weasy, "_sheet_markup", lambda tree: True)
+    html = '<!doctype html><html lang="ja"><body><p>本文</p><p hidden="">隠す</p></body></html>'
+    content = drawing.write(
+        weasy.html_document(html, pdf.BASE_URL, drawing.fetcher(())).render(), (), "pdf/ua-1"
+    )
+    assert "隠す" in "".join(page_texts(content))
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]

@@ -61,7 +61,12 @@ BATCH_DEPARTMENTS = 80
 HALVE_PAGES = 4
 # The in-process store when the project configures no "documents" cache: about 30 MB at most.
 LOCAL_ENTRIES = 96
-_SOURCES = ("templates/goals/sheet_document.html", "templates/goals/_sheet.html", "static/css/sheet.css")
+_SOURCES = (
+    "templates/goals/sheet_document.html",
+    "templates/goals/_sheet.html",
+    "static/css/sheet.css",
+    "goals/sheet/user_agent.css",
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ LD_LIBRARY_PATH), the import is retried with the standard lookup.
 
 `html_document` hands WeasyPrint our own templates' markup parsed by expat
 rather than by its pure-Python HTML5 parser (tinyhtml5, 73 ms of a 32-page
-batch's 1.1 to 1.7 s), for the same element tree.
+batch's 1.1 to 1.7 s), for the same element tree; where the markup is the
+sheet's own, with only the user-agent rules that can apply to it
+(user_agent.css), for the same styles.
 """
 
 import ctypes.util
@@ -20,6 +22,7 @@ import os
 import re
 import subprocess
 from contextlib import contextmanager
+from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -76,6 +79,26 @@ __all__ = [
 # HTML's void elements, which XML would need closed; the templates write them the HTML way.
 _VOID = re.compile(r"<(area|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b([^<>]*?)/?>")
 _DOCTYPE = "<!doctype html>"
+# What the sheet's templates write: markup made only of these is styled by user_agent.css.
+_SHEET_ELEMENTS = frozenset(
+    "article body col colgroup h1 h2 head header html li link main meta ol p section span strong"
+    " table tbody td th thead title tr".split()
+)
+_SHEET_ATTRIBUTES = frozenset(
+    "aria-labelledby charset class colspan data-row href id lang rel rowspan scope".split()
+)
+SHEET_USER_AGENT = CSS(filename=str(Path(__file__).with_name("user_agent.css")))
+
+
+class _SheetDocument(HTML):
+    """WeasyPrint's document with the user-agent rules of user_agent.css instead of all of its own
+    (and none of its presentational hints, which all key on attributes the sheet does not write)."""
+
+    def _ua_stylesheets(self, forms=False):
+        return super()._ua_stylesheets(forms) if forms else [SHEET_USER_AGENT]
+
+    def _ph_stylesheets(self):
+        return []
 
 
 def html_document(html: str, base_url: str, url_fetcher) -> HTML:
@@ -86,11 +109,14 @@ def html_document(html: str, base_url: str, url_fetcher) -> HTML:
     On well-formed markup without a <base> the two parsers build the same elements, attributes and
     text inside <body> (tests/test_sheet_markup.py compares them and the PDFs), and WeasyPrint reads
     nothing else of the tree: the document is WeasyPrint's own HTML object with its tree replaced.
+    Where every element and attribute is one the sheet's templates write, the document applies
+    only the user-agent rules that can match them.
     """
     tree = _well_formed(html)
     if tree is None:
         return HTML(string=html, base_url=base_url, url_fetcher=url_fetcher)
-    document = HTML(string="<html></html>", base_url=base_url, url_fetcher=url_fetcher)
+    kind = _SheetDocument if _sheet_markup(tree) else HTML
+    document = kind(string="<html></html>", base_url=base_url, url_fetcher=url_fetcher)
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
     document.etree_element = document.wrapper_element.etree_element
     return document
@@ -114,3 +140,10 @@ def _not_as_html5(element) -> bool:
     # A <base> moves where links resolve; xmlns or xml:lang would come out of expat as {uri}names,
     # which HTML5 does not make.
     return element.tag == "base" or element.tag[0] == "{" or any(name[0] == "{" for name in element.attrib)
+
+
+def _sheet_markup(tree) -> bool:
+    return all(
+        element.tag in _SHEET_ELEMENTS and _SHEET_ATTRIBUTES.issuperset(element.attrib)
+        for element in tree.iter()
+    )
