@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import compile_project
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -214,6 +216,7 @@ def run(workdir: Path, env: dict, options):
     )
     figures["cold_parts"], figures["change"] = cold_s, change_s
     figures["change_cpu"], figures["whole_cpu"] = change_cpu, whole_cpu
+    compile_project(ROOT)
     compare_processes(workdir, env, options.process_runs, sheets, figures)
     print_targets(figures)
 
