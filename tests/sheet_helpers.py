@@ -4,6 +4,8 @@ import io
 import re
 import subprocess
 
+from pypdf import PdfReader
+
 from goals.models import DepartmentReport
 
 _SPACE = re.compile(r"\s+")
@@ -18,6 +20,11 @@ def hand_in(sheet, *names, status=DepartmentReport.Status.SUBMITTED):
     if names:
         reports = reports.filter(department__name__in=names)
     assert reports.update(status=status) == (len(names) or reports.count())
+
+
+def pypdf_text(content: bytes) -> str:
+    """The whole PDF's text as pypdf extracts it, pages joined."""
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def pdftotext_pages(content: bytes) -> list[str]:

@@ -1,12 +1,10 @@
 """The sheet's markup as WeasyPrint receives it: parsed by expat where it is well-formed, to the tree
 WeasyPrint's own HTML5 parser builds, and by that parser where it is not."""
 
-import io
 from pathlib import Path
 
 import pytest
 import tinyhtml5
-from pypdf import PdfReader
 
 from departments.models import Department
 from goals.lib.text import plain
@@ -14,6 +12,7 @@ from goals.models import DepartmentReport, Goal, Sheet
 from goals.sheet import drawing, parts, pdf, weasy
 from goals.sheet.layout import build_layout
 from goals.sheet.pagination import plan_pages
+from tests.sheet_helpers import pypdf_text
 
 # Text a person could type or paste, all of it characters XML allows.
 TYPED = [
@@ -81,7 +80,7 @@ def test_markup_xml_cannot_read_is_drawn_by_weasyprints_own_parser():
     html = '<!doctype html><html lang="ja"><body><p hidden>隠す</p><p>改行しない&nbsp;空白</p></body></html>'
     assert weasy._well_formed(html) is None
     content = drawing.write(drawing.lay_out(drawing.Drawing(html, pdf.BASE_URL, ())), (), "pdf/ua-1")
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    text = pypdf_text(content)
     assert "改行しない" in text and "隠す" not in text
 
 
@@ -90,7 +89,7 @@ def test_a_noncharacter_in_a_goal_is_dropped_and_the_text_stays_readable(seed):
     prepared = pdf._drawing(build_layout(seed, department), "pdf/ua-1")
     assert "\ufffe" not in prepared.html and weasy._well_formed(prepared.html) is not None
     content = drawing.draw(prepared)[0]
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    text = pypdf_text(content)
     assert "非文字入り" in text.replace("\n", "") and "次も読める" in text.replace("\n", "")
 
 
@@ -187,7 +186,7 @@ def test_markup_the_sheet_does_not_write_gets_all_of_weasyprints_rules(markup):
     document = weasy.html_document(html, pdf.BASE_URL, drawing.fetcher(()))
     assert weasy._well_formed(html) is not None and not isinstance(document, weasy._SheetDocument)
     content = drawing.write(document.render(), (), "pdf/ua-1")
-    text = "".join(page_texts(content))
+    text = pypdf_text(content)
     assert "本文" in text and ("隠す" not in text) == ("hidden" in markup)
 
 
@@ -197,8 +196,4 @@ def test_without_the_check_such_markup_would_print_wrongly(monkeypatch):
     content = drawing.write(
         weasy.html_document(html, pdf.BASE_URL, drawing.fetcher(())).render(), (), "pdf/ua-1"
     )
-    assert "隠す" in "".join(page_texts(content))
-
-
-def page_texts(content: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+    assert "隠す" in pypdf_text(content)
