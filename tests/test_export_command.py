@@ -186,3 +186,74 @@ def test_the_drawing_module_runs_without_django():
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+# Started in a fresh interpreter, as manage.py starts it: the processes this one started (fork
+# server, resource tracker), each with whether it runs this interpreter's command line (a fork of
+# it) or one of its own (`python -c …`), then what a process forked from the server has loaded.
+_SERVER_STARTED = """
+import json, multiprocessing, os, sys
+from goals.sheet import drawing
+
+if sys.argv[2] == "fork fails":
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    os.fork = no_fork
+drawing.start_server(forked=sys.argv[1] == "forked")
+own = open("/proc/self/cmdline", "rb").read()
+children = []
+for entry in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+            if int(stat.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                children.append((int(entry), cmdline.read() == own))
+    except OSError:
+        pass
+with multiprocessing.get_context("forkserver").Pool(1) as pool:
+    loaded = pool.apply(eval, ("sorted({'weasyprint', 'django'} & set(__import__('sys').modules))",))
+print(json.dumps({"children": children, "loaded": loaded}))
+"""
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("how", "forks"),
+    [(("forked", "-"), True), (("forked", "fork fails"), False), (("new interpreters", "-"), False)],
+)
+def test_manage_py_forks_the_drawing_server_and_its_resource_tracker(how, forks):
+    """Before Django, the fork server and multiprocessing's resource tracker are forks of manage.py's
+    process, not interpreters started anew; where no fork is to be had, new interpreters as before.
+    Either way the server gives processes with WeasyPrint and without Django, and ends with the
+    process that started it."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVER_STARTED, *how],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert len(report["children"]) == 2
+    assert [fork for _, fork in report["children"]] == [forks, forks]
+    assert report["loaded"] == ["weasyprint"]
+    deadline = time.monotonic() + 10
+    while not all(_ended(pid) for pid, _ in report["children"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_ended(pid) for pid, _ in report["children"]), "left running after their parent ended"
