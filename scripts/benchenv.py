@@ -21,9 +21,12 @@ def production_env(workdir: Path, **overrides) -> dict[str, str]:
 
 
 def compile_project(root: Path) -> None:
-    """Bytecode for the project's own packages, as a deployed app has after its first start. Where PYTHONDONTWRITEBYTECODE is set (some machines set it for every process),
-    a timed process would otherwise compile them from source every time, and a fresh checkout would
-    time slower than one whose tests had run."""
+    """Bytecode for the project's own packages, as a deployed app has after its first start.
+
+    Where PYTHONDONTWRITEBYTECODE is set (some machines set it for every
+    process), a timed process would otherwise compile them from source every
+    time, and a fresh checkout would time slower than one whose tests had run.
+    """
     import compileall
 
     for package in ("kojo_shishin", "departments", "goals", "audit"):

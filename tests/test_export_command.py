@@ -193,7 +193,9 @@ def test_the_drawing_module_runs_without_django():
 # it) or one of its own (`python -c …`), then what a process forked from the server has loaded.
 _SERVER_STARTED = """
 import json, multiprocessing, os, sys
+from pathlib import Path
 from goals.sheet import drawing
+from tests.processes import children
 
 if sys.argv[2] == "fork fails":
     def no_fork():
@@ -201,27 +203,12 @@ if sys.argv[2] == "fork fails":
 
     os.fork = no_fork
 drawing.start_server(forked=sys.argv[1] == "forked")
-own = open("/proc/self/cmdline", "rb").read()
-children = []
-for entry in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-            if int(stat.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
-                children.append((int(entry), cmdline.read() == own))
-    except OSError:
-        pass
+own = Path("/proc/self/cmdline").read_bytes()
+started = [(pid, Path(f"/proc/{pid}/cmdline").read_bytes() == own) for pid in sorted(children(os.getpid()))]
 with multiprocessing.get_context("forkserver").Pool(1) as pool:
     loaded = pool.apply(eval, ("sorted({'weasyprint', 'django'} & set(__import__('sys').modules))",))
-print(json.dumps({"children": children, "loaded": loaded}))
+print(json.dumps({"children": started, "loaded": loaded}))
 """
-
-
-def _ended(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
-    except FileNotFoundError:
-        return True
 
 
 @pytest.mark.parametrize(
@@ -240,6 +227,8 @@ def test_manage_py_forks_the_drawing_server_and_its_resource_tracker(how, forks)
 
     from django.conf import settings
 
+    from tests.processes import running
+
     done = subprocess.run(
         [sys.executable, "-c", _SERVER_STARTED, *how],
         cwd=settings.BASE_DIR,
@@ -254,6 +243,6 @@ def test_manage_py_forks_the_drawing_server_and_its_resource_tracker(how, forks)
     assert [fork for _, fork in report["children"]] == [forks, forks]
     assert report["loaded"] == ["weasyprint"]
     deadline = time.monotonic() + 10
-    while not all(_ended(pid) for pid, _ in report["children"]) and time.monotonic() < deadline:
+    while any(running(pid) for pid, _ in report["children"]) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert all(_ended(pid) for pid, _ in report["children"]), "left running after their parent ended"
+    assert not any(running(pid) for pid, _ in report["children"]), "left running after their parent ended"

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from goals.models import Goal, StagedUpload
 from goals.sheet.layout import build_layout
+from tests.processes import children, running
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 README = (BASE_DIR / "README.md").read_text(encoding="utf-8")
@@ -307,21 +308,6 @@ with open(sys.argv[1], "rb") as file:
 print("drawn", len(pdf), flush=True)
 time.sleep(300)
 """
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(c) for c in (task / "children").read_text().split()}
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")  # a zombie has ended; only its exit status waits to be read
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
