@@ -199,3 +199,33 @@ def test_department_without_goals_gets_an_empty_row(seed):
     sheet = read(render_xlsx(build_layout(seed, new)))
     rows = list(sheet.iter_rows(min_row=header_row(sheet) + 1, values_only=True))
     assert rows == [("新設課", None, None, None, None)]
+
+
+def test_the_workbook_is_built_without_the_cycle_collector(seed, monkeypatch):
+    """The collector would walk the whole heap again and again while the cells are made: a 30×
+    workbook cost more than three 10× ones (docs/benchmarks.md). Both workbooks, the ward's and the
+    city's, are built and saved with it paused, and it runs again afterwards."""
+    import gc
+
+    from openpyxl import Workbook
+
+    from goals.sheet import workbook
+    from goals.sheet.rollup import build_city_layout, render_rollup_xlsx
+
+    layout, city = build_layout(seed), build_city_layout(seed.ward.city, seed.fiscal_year)
+    collecting = []
+
+    def watched(function):
+        def call(*args, **kwargs):
+            collecting.append(gc.isenabled())
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(workbook, "write_sheet", watched(workbook.write_sheet))
+    monkeypatch.setattr(Workbook, "save", watched(Workbook.save))
+    content, rollup = render_xlsx(layout), render_rollup_xlsx(city)
+    assert collecting and not any(collecting)
+    assert gc.isenabled()
+    assert load_workbook(io.BytesIO(content)).sheetnames == ["取組シート", "一覧"]
+    assert len(load_workbook(io.BytesIO(rollup)).sheetnames) >= 2

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
+from goals.lib.collector import collector_paused
+
 # Loaded by the fork server before it forks a drawing process.
 PRELOAD = ["goals.sheet.weasy", __name__]
 
@@ -252,21 +254,3 @@ def _placeholder_numbers(placeholder: str):
     from goals.sheet.weasy import CSS
 
     return CSS(string=f'@page {{ @bottom-center {{ content: "{placeholder}" !important; }} }}')
-
-
-@contextmanager
-def collector_paused():
-    """Pause Python's cycle collector while WeasyPrint works.
-
-    A rendering allocates about a million short-lived objects; meanwhile the
-    collector would traverse the process's whole long-lived heap (Django,
-    templates, WeasyPrint's stylesheets) again and again: about a tenth of
-    the rendering time. The garbage is collected as usual afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

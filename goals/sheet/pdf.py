@@ -43,8 +43,9 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from goals.lib.collector import collector_paused
 from goals.sheet import drawing, parts
-from goals.sheet.drawing import MissingResource, collector_paused
+from goals.sheet.drawing import MissingResource
 from goals.sheet.layout import SheetLayout
 from goals.sheet.pagination import PagePlan, plan_pages
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from goals.lib.collector import collector_paused
 from goals.lib.wareki import date_label, fiscal_year_label
 from goals.overview.city import RollupSummary, rollup_summary
 from goals.sheet.layout import SheetLayout, build_layout
@@ -160,7 +161,7 @@ def render_rollup_pdf(layout: CityLayout, variant: str | None = None) -> bytes:
     variant = variant or settings.SHEET_PDF_VARIANT
     if variant not in pdf.VARIANTS:
         raise ImproperlyConfigured(f"PDF の形式「{variant}」には対応していません。")
-    with pdf.collector_paused():
+    with collector_paused():
         html = render_to_string(SUMMARY_TEMPLATE, {"rollup": layout})
         cover = pdf.lay_out_html(html)
         pages = list(cover.pages)
@@ -187,41 +188,42 @@ def render_rollup_xlsx(layout: CityLayout) -> bytes:
 
     from goals.sheet import workbook as sheet_workbook
 
-    book = Workbook()
-    summary = book.active
-    summary.title = SUMMARY_SHEET_TITLE
-    book.properties.title = layout.heading.replace("　", " ")
-    book.properties.creator = layout.city
-    cell = sheet_workbook.set_cell
-    cell(summary, 1, 1, layout.heading, sheet_workbook.TITLE)
-    cell(summary, 2, 1, f"出力日 {layout.output_date}")
-    cell(summary, 3, 1, SUMMARY_NOTE)
-    header_row = 5
-    headers = layout.summary_headers
-    for column, header in enumerate(headers, 1):
-        written = cell(
-            summary,
-            header_row,
-            column,
-            header,
-            sheet_workbook.BOLD,
-            sheet_workbook.HEADER_ALIGN,
-            sheet_workbook.BORDER,
-        )
-        written.fill = sheet_workbook.HEADER_FILL
-        summary.column_dimensions[get_column_letter(column)].width = 14 if column > 2 else 10
-    summary.row_dimensions[header_row].height = 42
-    for number, values in enumerate(layout.summary_rows, header_row + 1):
-        for column, value in enumerate(values, 1):
-            cell(summary, number, column, value, border=sheet_workbook.BORDER)
-    summary.freeze_panes = f"B{header_row + 1}"
-    summary.page_setup.orientation = summary.ORIENTATION_LANDSCAPE
-    summary.page_setup.paperSize = summary.PAPERSIZE_A4
-    summary.page_setup.fitToWidth = 1
-    summary.page_setup.fitToHeight = 0
-    summary.sheet_properties.pageSetUpPr.fitToPage = True
-    for ward in layout.wards:
-        sheet_workbook.write_sheet(book.create_sheet(worksheet_title(ward.ward)), ward)
-    output = BytesIO()
-    book.save(output)
-    return output.getvalue()
+    with collector_paused():
+        book = Workbook()
+        summary = book.active
+        summary.title = SUMMARY_SHEET_TITLE
+        book.properties.title = layout.heading.replace("　", " ")
+        book.properties.creator = layout.city
+        cell = sheet_workbook.set_cell
+        cell(summary, 1, 1, layout.heading, sheet_workbook.TITLE)
+        cell(summary, 2, 1, f"出力日 {layout.output_date}")
+        cell(summary, 3, 1, SUMMARY_NOTE)
+        header_row = 5
+        headers = layout.summary_headers
+        for column, header in enumerate(headers, 1):
+            written = cell(
+                summary,
+                header_row,
+                column,
+                header,
+                sheet_workbook.BOLD,
+                sheet_workbook.HEADER_ALIGN,
+                sheet_workbook.BORDER,
+            )
+            written.fill = sheet_workbook.HEADER_FILL
+            summary.column_dimensions[get_column_letter(column)].width = 14 if column > 2 else 10
+        summary.row_dimensions[header_row].height = 42
+        for number, values in enumerate(layout.summary_rows, header_row + 1):
+            for column, value in enumerate(values, 1):
+                cell(summary, number, column, value, border=sheet_workbook.BORDER)
+        summary.freeze_panes = f"B{header_row + 1}"
+        summary.page_setup.orientation = summary.ORIENTATION_LANDSCAPE
+        summary.page_setup.paperSize = summary.PAPERSIZE_A4
+        summary.page_setup.fitToWidth = 1
+        summary.page_setup.fitToHeight = 0
+        summary.sheet_properties.pageSetUpPr.fitToPage = True
+        for ward in layout.wards:
+            sheet_workbook.write_sheet(book.create_sheet(worksheet_title(ward.ward)), ward)
+        output = BytesIO()
+        book.save(output)
+        return output.getvalue()

@@ -61,6 +61,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
+from goals.lib.collector import collector_paused
 from goals.lib.text import FORMULA_PREFIXES, xml_safe
 from goals.lib.wareki import fiscal_year_label
 from goals.sheet.layout import SheetLayout
@@ -139,16 +140,17 @@ def add_named_styles(workbook):
 
 
 def render_xlsx(layout: SheetLayout) -> bytes:
-    workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = SHEET_TITLE
-    workbook.properties.title = f"{layout.title} {layout.ward}"
-    workbook.properties.creator = layout.issuer
-    write_sheet(worksheet, layout)
-    _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    with collector_paused():
+        workbook = Workbook()
+        worksheet = workbook.active
+        worksheet.title = SHEET_TITLE
+        workbook.properties.title = f"{layout.title} {layout.ward}"
+        workbook.properties.creator = layout.issuer
+        write_sheet(worksheet, layout)
+        _write_flat(workbook.create_sheet(FLAT_SHEET_TITLE), layout)
+        output = BytesIO()
+        workbook.save(output)
+        return output.getvalue()
 
 
 def write_sheet(worksheet, layout: SheetLayout) -> None:
