@@ -221,7 +221,7 @@ def _prefix_length(text, style, max_width) -> int | None:
         return None
     line = max_width / font_size
     cut = int(line * 1.25) + _LOOKAHEAD
-    if len(text) <= cut or "\xad" in text[: int(line * 4)]:
+    if len(text) <= cut or "\xad" in text:
         return None
     return cut
 
