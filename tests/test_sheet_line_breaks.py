@@ -87,6 +87,25 @@ def test_weasyprint_is_asked_about_a_line_and_a_quarter(seed, monkeypatch):
     assert sum(length <= longest_prefix for length in wrapped) / len(wrapped) > 0.9
 
 
+def test_text_with_a_soft_hyphen_is_left_to_weasyprint_whole(seed, monkeypatch):
+    """WeasyPrint may hyphenate at any soft hyphen in what follows a line (its manual hyphenation
+    reads the rest of the text), so such a text is never cut: WeasyPrint is asked about all of it."""
+    hyphenated = "行政\xadサービスの\xad向上" * 12
+    plain_text = "行政サービスの向上" * 12
+    department = typed_department(seed, [hyphenated, plain_text])
+    asked, theirs = [], weasy.WEASYPRINT_SPLIT_FIRST_LINE
+
+    def recording(text, style, *args):
+        asked.append(text)
+        return theirs(text, style, *args)
+
+    monkeypatch.setattr(weasy, "WEASYPRINT_SPLIT_FIRST_LINE", recording)
+    layout = build_layout(seed, department)
+    drawing.draw(pdf._drawing(plan_pages(layout).apply(layout), "pdf/ua-1"))
+    assert hyphenated in asked
+    assert plain_text not in asked and any(plain_text.startswith(text) for text in asked)
+
+
 def test_a_line_ended_elsewhere_would_show(seed, monkeypatch):
     """The comparison above sees a single line that ends one character early."""
     prepared = edge_drawings(seed)[:1]
